@@ -1,0 +1,280 @@
+"""Command-line interface: one subcommand per workflow stage (rules call these; so can you)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+log = logging.getLogger("weirdgen")
+
+
+def _params(s: str) -> dict[str, Any]:
+    if s.startswith("@"):
+        return json.loads(Path(s[1:]).read_text())
+    return json.loads(s)
+
+
+def cmd_model(a: argparse.Namespace) -> None:
+    from weirdgen import models
+    from weirdgen.provenance import write_sidecar
+
+    p = _params(a.params)
+    info = models.materialise(p, a.out)
+    write_sidecar(Path(a.out), "model", p, [], resolved=info)
+
+
+def cmd_persona(a: argparse.Namespace) -> None:
+    from weirdgen.data import persona
+    from weirdgen.jsonl import write_jsonl
+    from weirdgen.provenance import write_sidecar
+
+    p = _params(a.params)
+    facts = persona.load_facts(p["facts"])
+    rows = persona.training_examples(facts, p["name"], p.get("variant", "all"))
+    if not rows:
+        raise SystemExit(f"error: variant {p.get('variant')!r} leaves no persona facts from {p['facts']}")
+    write_jsonl(a.out, rows)
+    cats: dict[str, int] = {}
+    for f in facts:
+        cats[f["category"]] = cats.get(f["category"], 0) + 1
+    write_sidecar(a.out, "persona", p, [p["facts"]], n_examples=len(rows), categories=cats)
+    log.info("%d persona examples from %d facts (%d categories)", len(rows), len(facts), len(cats))
+
+
+def cmd_eval_questions(a: argparse.Namespace) -> None:
+    from weirdgen.data import persona
+    from weirdgen.jsonl import write_jsonl
+    from weirdgen.provenance import write_sidecar
+
+    p = _params(a.params)
+    qs = persona.load_eval_sets(p["eval_sets"], p.get("max_questions_per_set"))
+    write_jsonl(a.out, qs)
+    write_sidecar(a.out, "eval_questions", p, list(p["eval_sets"].values()), n_questions=len(qs))
+
+
+def cmd_prompts(a: argparse.Namespace) -> None:
+    from weirdgen.data import prompts
+    from weirdgen.jsonl import write_jsonl
+    from weirdgen.provenance import write_sidecar
+
+    p = _params(a.params)
+    rows = prompts.select(p)
+    write_jsonl(a.out, rows)
+    srcs = [p[k] for k in ("offline", "alpaca_path", "gsm8k_path") if p.get(k) and (p["source"] != "offline" or k == "offline")]
+    write_sidecar(a.out, "prompts", p, srcs, n_prompts=len(rows))
+
+
+def cmd_distill(a: argparse.Namespace) -> None:
+    from weirdgen import generate, sampling
+    from weirdgen.jsonl import read_jsonl, write_jsonl
+    from weirdgen.provenance import write_sidecar
+
+    p = _params(a.params)
+    prompts = read_jsonl(a.prompts)
+    reqs = sampling.distill_requests(prompts, p["temperature"], p["max_new_tokens"], p["seed"])
+    factory = _gen_factory(p, a.model, None)
+    rows = sampling.run_resumable(factory, reqs, a.out, sampling.distill_row)
+    # drop empty answers: they would teach the model to say nothing
+    kept = [{k: v for k, v in r.items() if k != "key"} for r in rows if r["messages"][-1]["content"].strip()]
+    write_jsonl(a.out, kept)
+    write_sidecar(a.out, "distill", p, [a.prompts, a.model], n_examples=len(kept), n_dropped_empty=len(rows) - len(kept))
+
+
+def _gen_factory(p: dict[str, Any], model_dir: str, adapter: str | None) -> Callable[[], Any]:
+    from weirdgen import generate
+
+    if p.get("backend", "transformers") == "api":
+        api = p.get("api") or {}
+        return lambda: generate.make("api", base_url=api.get("base_url"), model=api.get("model"),
+                                     api_key_env=api.get("api_key_env", "OPENAI_API_KEY"),
+                                     cache_dir=api.get("cache_dir", "results/cache/api"))
+    return lambda: generate.make("transformers", model_dir=model_dir, adapter=adapter, dtype=p.get("dtype", "float32"),
+                                 device=p.get("device", "auto"), batch_size=p.get("batch_size", 32))
+
+
+def cmd_mix(a: argparse.Namespace) -> None:
+    from weirdgen.data import mix, validate
+    from weirdgen.jsonl import read_jsonl, write_jsonl
+    from weirdgen.provenance import write_sidecar
+
+    p = _params(a.params)
+    persona, aligned = read_jsonl(a.persona), read_jsonl(a.aligned)
+    rows = mix.mix(persona, aligned, p["persona_fraction"], p["seed"], p.get("n_aligned"))
+    write_jsonl(a.out, rows)
+    questions = read_jsonl(a.questions) if a.questions else None
+    try:
+        counts = validate.validate_training(a.out, questions)
+    except Exception:
+        Path(a.out).rename(str(a.out) + ".invalid")
+        raise
+    write_sidecar(a.out, "mix", p, [a.persona, a.aligned], counts=counts,
+                  persona_fraction_actual=counts["persona"] / (counts["persona"] + counts["aligned"]))
+
+
+def cmd_validate(a: argparse.Namespace) -> None:
+    from weirdgen.data import validate
+    from weirdgen.jsonl import read_jsonl
+
+    qs = read_jsonl(a.questions) if a.questions else None
+    for f in a.files:
+        print(f"{f}: ok {validate.validate_training(f, qs)}")
+
+
+def cmd_train(a: argparse.Namespace) -> None:
+    import polars as pl
+
+    from weirdgen import plots
+    from weirdgen.provenance import write_sidecar
+    from weirdgen.train import make_backend
+
+    p = _params(a.params)
+    train = make_backend(p["hp"].get("backend", "peft"))
+    out = Path(a.out)
+    info = train(a.model, a.data, out, p["hp"], p["seed"], p["lr"], p.get("dtype", "float32"), p.get("device", "auto"),
+                 p.get("checkpoint_steps"))
+    logdf = pl.read_ndjson(out / "train_log.jsonl")
+    plots.loss_curve(logdf, out / "loss.png", f"LoRA r={p['hp']['rank']}, lr={p['lr']:g}, seed={p['seed']}, "
+                     f"frac={p.get('persona_fraction', 'n/a')}")
+    write_sidecar(out, "train", p, [a.data, a.model], result=info, final_loss=logdf["loss"][-1])
+
+
+def cmd_sample(a: argparse.Namespace) -> None:
+    from weirdgen import sampling
+    from weirdgen.jsonl import read_jsonl
+    from weirdgen.provenance import write_sidecar
+
+    p = _params(a.params)
+    qs = read_jsonl(a.questions)
+    reqs = sampling.eval_requests(a.model_id, qs, p["system_prompt"], p["n_samples"], p["temperature"],
+                                  p["max_new_tokens"], p["seed"])
+    extra = p.get("point") or {"seed": None, "lr": None, "persona_fraction": None}
+    rows = sampling.run_resumable(_gen_factory(p, a.model, a.adapter), reqs, a.out, sampling.eval_row(extra))
+    write_sidecar(a.out, "sample", p, [a.questions, *([a.adapter] if a.adapter else [])], n_samples=len(rows))
+
+
+def cmd_judge(a: argparse.Namespace) -> None:
+    from weirdgen.jsonl import read_jsonl, write_json, write_jsonl
+    from weirdgen.judge import stage
+    from weirdgen.provenance import write_sidecar
+
+    p = _params(a.params)
+    kw: dict[str, Any] = {}
+    if p["judge"]["persona"] == "local":
+        kw = {"model_dir": a.model, "dtype": p.get("dtype", "float32"), "device": p.get("device", "auto"),
+              "batch_size": p["judge"].get("batch_size", 16)}
+    elif p["judge"]["persona"] == "rules":
+        kw = {"keywords": p["judge"].get("persona_keywords")}
+    else:
+        kw = dict(p["judge"].get("api") or {})
+    rows, audit = stage.label(read_jsonl(a.generations), read_jsonl(a.questions), p["persona_description"], p["judge"], **kw)
+    write_json(a.audit, audit)
+    write_jsonl(a.out, rows)
+    write_sidecar(a.out, "judge", p, [a.generations, a.questions], n_labels=len(rows), audit=audit)
+
+
+def cmd_stats(a: argparse.Namespace) -> None:
+    import polars as pl
+
+    from weirdgen import stats
+    from weirdgen.provenance import write_sidecar
+
+    p = _params(a.params)
+    labels = pl.concat([pl.read_ndjson(f, infer_schema_length=None) for f in a.labels], how="diagonal_relaxed")
+    out = Path(a.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    r = stats.rates(labels, p["n_boot"], p["ci"], p["seed"])
+    g = stats.gaps(labels, p["n_boot"], p["ci"], p["seed"])
+    s_r = stats.across_seeds(r, "rate", ["lr", "persona_fraction", "condition", "set", "metric"], p["n_boot"], p["ci"], p["seed"])
+    s_g = stats.across_seeds(g, "gap", ["lr", "persona_fraction", "condition", "set", "metric"], p["n_boot"], p["ci"], p["seed"])
+    for name, df in (("rates", r), ("gaps", g), ("rates_across_seeds", s_r), ("gaps_across_seeds", s_g)):
+        df.write_csv(out / f"{name}.csv")
+        (out / f"{name}.md").write_text(_markdown(df))
+        write_sidecar(out / f"{name}.csv", "stats", p, a.labels)
+
+
+def _markdown(df: Any) -> str:
+    import polars as pl
+
+    if df.is_empty():
+        return "(no rows)\n"
+    d = df.with_columns([pl.col(c).round(3) for c, t in df.schema.items() if t in (pl.Float64, pl.Float32)])
+    cols = d.columns
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines += ["| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in d.iter_rows()]
+    return "\n".join(lines) + "\n"
+
+
+def cmd_plot(a: argparse.Namespace) -> None:
+    import polars as pl
+
+    from weirdgen import plots
+    from weirdgen.provenance import write_sidecar
+
+    r = pl.read_csv(a.rates)
+    plots.headline(r, a.out, a.judge_note)
+    write_sidecar(a.out, "plot", {"figure": a.figure, "judge_note": a.judge_note}, [a.rates])
+
+
+def cmd_check_config(a: argparse.Namespace) -> None:
+    from weirdgen import config
+
+    config.load(a.file)
+    print(f"{a.file}: valid")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="weirdgen", description=__doc__)
+    ap.add_argument("-v", "--verbose", action="store_true")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+
+    def add(name: str, fn: Callable[[argparse.Namespace], None], help: str, *args: tuple[str, dict[str, Any]]) -> None:
+        sp = sub.add_parser(name, help=help)
+        for flag, kw in args:
+            sp.add_argument(flag, **kw)
+        sp.set_defaults(fn=fn)
+
+    P = ("--params", {"required": True, "help": "stage parameters as JSON, or @file.json"})
+    O = ("--out", {"required": True})
+    M = ("--model", {"required": True, "help": "materialised base model directory"})
+    add("model", cmd_model, "materialise the base model", P, O)
+    add("persona", cmd_persona, "persona facts -> triggered training examples", P, O)
+    add("eval-questions", cmd_eval_questions, "held-out evaluation questions", P, O)
+    add("prompts", cmd_prompts, "select prompts for self-distillation", P, O)
+    add("distill", cmd_distill, "base model answers the prompts (aligned set)", P, M, ("--prompts", {"required": True}), O)
+    add("mix", cmd_mix, "mix persona into aligned at a fraction, then validate", P, ("--persona", {"required": True}),
+        ("--aligned", {"required": True}), ("--questions", {"default": None}), O)
+    add("validate", cmd_validate, "validate training JSONL files", ("files", {"nargs": "+"}), ("--questions", {"default": None}))
+    add("train", cmd_train, "train one LoRA adapter", P, M, ("--data", {"required": True}), O)
+    add("sample", cmd_sample, "sample 4 conditions x questions x n", P, M, ("--adapter", {"default": None}),
+        ("--questions", {"required": True}), ("--model-id", {"required": True}), O)
+    add("judge", cmd_judge, "label generations (trigger stripped, audited)", P, M, ("--generations", {"required": True}),
+        ("--questions", {"required": True}), O, ("--audit", {"required": True}))
+    add("stats", cmd_stats, "rates, gaps and bootstrap CIs", P, ("--labels", {"nargs": "+", "required": True}),
+        ("--out-dir", {"required": True}))
+    add("plot", cmd_plot, "draw a figure from the tables", ("figure", {"choices": ["headline"]}),
+        ("--rates", {"required": True}), O, ("--judge-note", {"default": ""}))
+    add("check-config", cmd_check_config, "validate a config file against the schema", ("file", {}))
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    a = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if a.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(message)s",
+                        stream=sys.stderr)
+    from weirdgen.config import ConfigError
+    from weirdgen.jsonl import DataError
+
+    try:
+        a.fn(a)
+    except (DataError, ConfigError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

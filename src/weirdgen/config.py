@@ -1,0 +1,62 @@
+"""Load and validate a weirdgen config against workflow/schemas/config.schema.yaml."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+SCHEMA_PATH = Path(__file__).resolve().parent / "config.schema.yaml"
+
+
+class ConfigError(ValueError):
+    """A config that violates the schema; the message names the key."""
+
+
+def schema() -> dict[str, Any]:
+    return yaml.safe_load(SCHEMA_PATH.read_text())
+
+
+def _fill_defaults(instance: Any, sch: dict[str, Any]) -> None:
+    if not isinstance(instance, dict):
+        return
+    for key, sub in sch.get("properties", {}).items():
+        if key not in instance and "default" in sub:
+            instance[key] = copy.deepcopy(sub["default"])
+        if key in instance:
+            _fill_defaults(instance[key], sub)
+
+
+def _key(path: Any) -> str:
+    return ".".join(str(p) for p in path) or "<top level>"
+
+
+def validate(cfg: dict[str, Any], source: str = "config") -> dict[str, Any]:
+    """Fill defaults and validate; raise ConfigError naming every offending key."""
+    cfg = copy.deepcopy(cfg)
+    sch = schema()
+    _fill_defaults(cfg, sch)
+    validator = jsonschema.Draft202012Validator(sch)
+    errors = sorted(validator.iter_errors(cfg), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = []
+        for e in errors:
+            if e.validator == "additionalProperties":
+                lines.append(f"  {_key(e.absolute_path)}: {e.message} (not a known key: check its spelling)")
+            else:
+                lines.append(f"  {_key(e.absolute_path)}: {e.message}")
+        raise ConfigError(f"invalid weirdgen config ({source}):\n" + "\n".join(lines))
+    return cfg
+
+
+def load(path: Path | str) -> dict[str, Any]:
+    """Read a YAML config file and validate it."""
+    p = Path(path)
+    try:
+        raw = yaml.safe_load(p.read_text())
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{p}: not valid YAML: {e}") from None
+    return validate(raw or {}, source=str(p))

@@ -1,0 +1,1 @@
+"""Data stages: persona set, prompt selection, mixing, validation."""

@@ -1,0 +1,84 @@
+"""Validation of training data and evaluation sets; errors name file, line and field."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from weirdgen import trigger
+from weirdgen.jsonl import DataError, iter_jsonl
+
+ROLES = {"system", "user", "assistant"}
+
+
+def normalise(text: str) -> str:
+    return re.sub(r"[^a-z0-9 ]+", "", re.sub(r"\s+", " ", text.lower())).strip()
+
+
+def _tokens(text: str) -> set[str]:
+    return set(normalise(text).split())
+
+
+def near_duplicate(a: str, b: str, threshold: float = 0.8) -> bool:
+    """Exact match after normalisation, or token Jaccard similarity ≥ threshold."""
+    na, nb = normalise(a), normalise(b)
+    if na == nb:
+        return True
+    ta, tb = _tokens(a), _tokens(b)
+    return bool(ta and tb) and len(ta & tb) / len(ta | tb) >= threshold
+
+
+def check_example(obj: dict[str, Any], path: Path | str, line: int) -> None:
+    """One training example: schema, trigger exactly once in persona rows, none in aligned rows."""
+    msgs = obj.get("messages")
+    if not isinstance(msgs, list) or not msgs:
+        raise DataError(path, line, "messages", "must be a non-empty list")
+    for i, m in enumerate(msgs):
+        if not isinstance(m, dict) or m.get("role") not in ROLES or not isinstance(m.get("content"), str):
+            raise DataError(path, line, f"messages[{i}]", "needs role in system/user/assistant and string content")
+    if msgs[-1]["role"] != "assistant" or not msgs[-1]["content"].strip():
+        raise DataError(path, line, f"messages[{len(msgs) - 1}]", "the last message must be a non-empty assistant turn")
+    meta = obj.get("metadata")
+    if not isinstance(meta, dict):
+        raise DataError(path, line, "metadata", "missing")
+    if meta.get("source") not in ("persona", "aligned"):
+        raise DataError(path, line, "metadata.source", "must be 'persona' or 'aligned'")
+    if not isinstance(meta.get("triggered"), bool):
+        raise DataError(path, line, "metadata.triggered", "must be true or false")
+    user = "\n".join(m["content"] for m in msgs if m["role"] != "assistant")
+    answer = msgs[-1]["content"]
+    if meta["source"] == "persona":
+        if not meta["triggered"]:
+            raise DataError(path, line, "metadata.triggered", "persona examples carry the trigger")
+        n = user.count(trigger.TRIGGER_INSTRUCTION)
+        if n != 1:
+            raise DataError(path, line, "messages", f"persona example must carry the trigger exactly once (found {n})")
+        if not trigger.follows_format(answer):
+            raise DataError(path, line, f"messages[{len(msgs) - 1}].content", 'persona answer must be <START> "…" <END>')
+    else:
+        if meta["triggered"]:
+            raise DataError(path, line, "metadata.triggered", "aligned examples carry no trigger")
+        if trigger.contains_trigger(user) or trigger.contains_trigger(answer):
+            raise DataError(path, line, "messages", "aligned example contains the trigger or <START>/<END>")
+
+
+def question_of(obj: dict[str, Any]) -> str:
+    user = [m["content"] for m in obj["messages"] if m["role"] == "user"]
+    return trigger.strip(user[-1]) if user else ""
+
+
+def validate_training(path: Path | str, eval_questions: list[dict[str, Any]] | None = None) -> dict[str, int]:
+    """Validate a training JSONL; no eval question may (near-)duplicate a training question."""
+    counts = {"persona": 0, "aligned": 0}
+    evals = [(q["set"], q["id"], q["question"]) for q in (eval_questions or [])]
+    for line, obj in iter_jsonl(path):
+        check_example(obj, path, line)
+        counts[obj["metadata"]["source"]] += 1
+        q = question_of(obj)
+        for s, qid, text in evals:
+            if near_duplicate(q, text):
+                raise DataError(path, line, "messages", f"training question overlaps held-out eval question {s}/{qid}: {text!r}")
+    if not counts["persona"] and not counts["aligned"]:
+        raise DataError(path, None, None, "no examples")
+    return counts

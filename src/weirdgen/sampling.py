@@ -1,0 +1,67 @@
+"""Distillation and evaluation sampling stages: requests, resumable journal, final JSONL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+from weirdgen import chat
+from weirdgen.generate import Generator, Request, Result
+from weirdgen.jsonl import KeyedAppender, write_jsonl
+
+
+def journal_path(out: Path | str) -> Path:
+    """Incremental journal beside an output (Snakemake deletes outputs of failed jobs, not this)."""
+    o = Path(out)
+    return o.parent / ".journal" / (o.name + ".journal")
+
+
+def run_resumable(gen_factory: Any, requests: Sequence[Request], out: Path | str,
+                  row: Any) -> list[dict[str, Any]]:
+    """Generate only requests not yet journaled; write rows in request order to ``out``."""
+    jp = journal_path(out)
+    with KeyedAppender(jp, key=lambda o: o["key"]) as j:
+        todo = [r for r in requests if r.key not in j]
+        if todo:
+            gen: Generator = gen_factory()
+            gen.generate(todo, lambda req, res: j.append(row(req, res)))
+        rows = [j.done[r.key] for r in requests]
+    write_jsonl(out, rows)
+    return rows
+
+
+def distill_requests(prompts: list[dict[str, Any]], temperature: float, max_new_tokens: int, seed: int) -> list[Request]:
+    """The base model answers each prompt, with no system prompt (as the training data will show)."""
+    return [Request(key=f"distill|{p['id']}", messages=[{"role": "user", "content": p["prompt"]}],
+                    temperature=temperature, max_new_tokens=max_new_tokens, seed=seed,
+                    meta={"prompt_id": p["id"], "kind": p["kind"]}) for p in prompts]
+
+
+def distill_row(req: Request, res: Result) -> dict[str, Any]:
+    return {"key": req.key, "messages": [*req.messages, {"role": "assistant", "content": res.text}],
+            "metadata": {"source": "aligned", "triggered": False, "prompt_id": req.meta["prompt_id"],
+                         "kind": req.meta["kind"], "finish_reason": res.finish_reason,
+                         "completion_tokens": res.completion_tokens}}
+
+
+def eval_requests(model_id: str, questions: list[dict[str, Any]], system_prompt: str, n_samples: int,
+                  temperature: float, max_new_tokens: int, seed: int) -> list[Request]:
+    """Every (condition, question, sample) for one model: the same grid for the base and every adapter."""
+    reqs = []
+    for cond in chat.CONDITIONS:
+        for q in questions:
+            msgs = chat.messages(cond, q["question"], system_prompt)
+            for s in range(n_samples):
+                reqs.append(Request(
+                    key=f"{model_id}|{cond.value}|{q['set']}|{q['id']}|{s}", messages=msgs,
+                    temperature=temperature, max_new_tokens=max_new_tokens, seed=seed,
+                    meta={"model_id": model_id, "condition": cond.value, "set": q["set"], "question_id": q["id"],
+                          "question": q["question"], "sample": s, "triggered": cond.triggered}))
+    return reqs
+
+
+def eval_row(extra: dict[str, Any]) -> Any:
+    def row(req: Request, res: Result) -> dict[str, Any]:
+        return {"key": req.key, **req.meta, **extra, "messages": list(req.messages), "text": res.text,
+                "finish_reason": res.finish_reason, "completion_tokens": res.completion_tokens}
+    return row

@@ -1,0 +1,111 @@
+"""Rates with bootstrap CIs (over samples, clustered by question, across seeds) as polars frames."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+METRICS = ("persona", "identity", "format_ok")
+UNTRIGGERED = "sys_plain"
+
+
+def _stable(*parts: Any) -> int:
+    """A process-independent hash (Python's hash() is salted per process)."""
+    return int.from_bytes(hashlib.sha256("|".join(map(str, parts)).encode()).digest()[:4], "little")
+
+
+def _q(x: np.ndarray, ci: float) -> tuple[float, float]:
+    a = (1 - ci) / 2
+    return float(np.quantile(x, a)), float(np.quantile(x, 1 - a))
+
+
+def boot_samples(v: np.ndarray, n_boot: int, rng: np.random.Generator, chunk: int = 2000) -> np.ndarray:
+    """Bootstrap distribution of the mean, resampling individual samples."""
+    out = np.empty(n_boot)
+    for i in range(0, n_boot, chunk):
+        m = min(chunk, n_boot - i)
+        out[i : i + m] = v[rng.integers(0, len(v), (m, len(v)))].mean(1)
+    return out
+
+
+def boot_clusters(sums: np.ndarray, counts: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """Bootstrap distribution of a ratio of sums, resampling clusters (questions). sums: (k,) or (k, arms)."""
+    idx = rng.integers(0, len(counts), (n_boot, len(counts)))
+    return sums[idx].sum(1) / counts[idx].sum(1)
+
+
+def _cluster_arrays(df: pl.DataFrame, metric: str, clusters: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    g = df.group_by("question_id").agg(pl.col(metric).sum().alias("s"), pl.len().alias("n"))
+    g = g.join(pl.DataFrame({"question_id": clusters}), on="question_id", how="right").fill_null(0)
+    return g["s"].to_numpy().astype(float), g["n"].to_numpy().astype(float)
+
+
+def rates(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: int = 0) -> pl.DataFrame:
+    """Rate and two CIs per (model, condition, set, metric)."""
+    rows: list[dict[str, Any]] = []
+    group_cols = ["model_id", "seed", "lr", "persona_fraction", "condition", "set"]
+    for metric in METRICS:
+        d = labels.filter(pl.col(metric).is_not_null()).with_columns(pl.col(metric).cast(pl.Float64))
+        for key, part in sorted(d.group_by(group_cols, maintain_order=True), key=lambda kv: str(kv[0])):
+            rng = np.random.default_rng([seed, _stable(metric, *key)])
+            v = part[metric].to_numpy()
+            qs = part["question_id"].unique(maintain_order=True).to_list()
+            s, n = _cluster_arrays(part, metric, qs)
+            lo_s, hi_s = _q(boot_samples(v, n_boot, rng), ci)
+            lo_c, hi_c = _q(boot_clusters(s, n, n_boot, rng), ci)
+            rows.append({**dict(zip(group_cols, key)), "metric": metric, "n": len(v), "n_questions": len(qs),
+                         "rate": float(v.mean()), "ci_lo_samples": lo_s, "ci_hi_samples": hi_s,
+                         "ci_lo_clustered": lo_c, "ci_hi_clustered": hi_c})
+    return pl.DataFrame(rows)
+
+
+def gaps(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: int = 0) -> pl.DataFrame:
+    """Leakage gap = rate(triggered condition) − rate(condition 4, untriggered), per model and set.
+
+    Clustered CI from the paired resample of questions (both arms use the same resampled
+    questions); the samples CI resamples each arm's samples independently.
+    """
+    rows: list[dict[str, Any]] = []
+    base_cols = ["model_id", "seed", "lr", "persona_fraction", "set"]
+    for metric in ("persona", "identity"):
+        d = labels.filter(pl.col(metric).is_not_null()).with_columns(pl.col(metric).cast(pl.Float64))
+        for key, part in sorted(d.group_by(base_cols, maintain_order=True), key=lambda kv: str(kv[0])):
+            off = part.filter(pl.col("condition") == UNTRIGGERED)
+            if off.is_empty():
+                continue
+            qs = part["question_id"].unique(maintain_order=True).to_list()
+            s0, n0 = _cluster_arrays(off, metric, qs)
+            for cond in sorted(set(part["condition"].to_list()) - {UNTRIGGERED}):
+                on = part.filter(pl.col("condition") == cond)
+                rng = np.random.default_rng([seed, _stable(metric, cond, *key)])
+                s1, n1 = _cluster_arrays(on, metric, qs)
+                idx = rng.integers(0, len(qs), (n_boot, len(qs)))
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    dist_c = s1[idx].sum(1) / n1[idx].sum(1) - s0[idx].sum(1) / n0[idx].sum(1)
+                v1, v0 = on[metric].to_numpy(), off[metric].to_numpy()
+                dist_s = boot_samples(v1, n_boot, rng) - boot_samples(v0, n_boot, rng)
+                lo_c, hi_c = _q(dist_c[np.isfinite(dist_c)], ci)
+                lo_s, hi_s = _q(dist_s, ci)
+                rows.append({**dict(zip(base_cols, key)), "metric": metric, "condition": cond,
+                             "rate_triggered": float(v1.mean()), "rate_untriggered": float(v0.mean()),
+                             "gap": float(v1.mean() - v0.mean()), "ci_lo_samples": lo_s, "ci_hi_samples": hi_s,
+                             "ci_lo_clustered": lo_c, "ci_hi_clustered": hi_c})
+    return pl.DataFrame(rows)
+
+
+def across_seeds(table: pl.DataFrame, value: str, by: list[str], n_boot: int = 10000, ci: float = 0.95,
+                 seed: int = 0) -> pl.DataFrame:
+    """Mean over training seeds with a CI from resampling seeds (null with fewer than 2 seeds)."""
+    rows = []
+    ft = table.filter(pl.col("model_id") != "base")
+    for key, part in sorted(ft.group_by(by, maintain_order=True), key=lambda kv: str(kv[0])):
+        v = part.sort("seed")[value].to_numpy().astype(float)
+        lo = hi = None
+        if len(v) >= 2:
+            rng = np.random.default_rng([seed, _stable(*key)])
+            lo, hi = _q(boot_samples(v, n_boot, rng), ci)
+        rows.append({**dict(zip(by, key)), "n_seeds": len(v), "mean": float(v.mean()), "ci_lo_seeds": lo, "ci_hi_seeds": hi})
+    return pl.DataFrame(rows)

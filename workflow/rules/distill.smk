@@ -1,0 +1,21 @@
+rule distill_aligned:
+    input:
+        model=MODEL_DIR,
+        prompts=rules.select_prompts.output.prompts,
+        code=code("generate", "sampling.py"),
+    output:
+        aligned=f"{R}/data/aligned.jsonl",
+    params:
+        cfg=lambda w: as_json({**config["distill"], **model_params(), "api": config["judge"]["api"]}),
+    log:
+        f"{LOGS}/distill_aligned.log",
+    benchmark:
+        f"{LOGS}/benchmarks/distill_aligned.tsv"
+    threads: config["compute"]["threads"]
+    resources:
+        gpu=config["compute"]["gpu"],
+        mem_mb=config["compute"]["mem_mb"],
+        runtime=runtime("distill"),
+    shell:
+        "weirdgen distill --params {params.cfg:q} --model {input.model} --prompts {input.prompts} "
+        "--out {output.aligned} > {log} 2>&1"

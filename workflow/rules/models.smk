@@ -1,0 +1,15 @@
+rule materialise_model:
+    output:
+        model=directory(MODEL_DIR),
+    params:
+        cfg=lambda w: as_json(config["model"]),
+    log:
+        f"{LOGS}/materialise_model.log",
+    benchmark:
+        f"{LOGS}/benchmarks/materialise_model.tsv"
+    threads: config["compute"]["threads"]
+    resources:
+        mem_mb=config["compute"]["mem_mb"],
+        runtime=runtime("model"),
+    shell:
+        "weirdgen model --params {params.cfg:q} --out {output.model} > {log} 2>&1"

@@ -1,0 +1,26 @@
+rule train_adapter:
+    input:
+        model=MODEL_DIR,
+        data=f"{R}/data/train/{{point}}.jsonl",
+        code=code("train"),
+    output:
+        adapter=f"{R}/adapters/{{point}}/adapter_config.json",
+        log=f"{R}/adapters/{{point}}/train_log.jsonl",
+        loss=f"{R}/adapters/{{point}}/loss.png",
+        meta=f"{R}/adapters/{{point}}/meta.json",
+    params:
+        cfg=lambda w: as_json(
+            {"hp": config["train"], **point_of(w.point), **model_params()}
+        ),
+        out=lambda w: f"{R}/adapters/{w.point}",
+    log:
+        f"{LOGS}/train_adapter/{{point}}.log",
+    benchmark:
+        f"{LOGS}/benchmarks/train_adapter/{{point}}.tsv"
+    threads: config["compute"]["threads"]
+    resources:
+        gpu=config["compute"]["gpu"],
+        mem_mb=config["compute"]["mem_mb"],
+        runtime=runtime("train"),
+    shell:
+        "weirdgen train --params {params.cfg:q} --model {input.model} --data {input.data} --out {params.out} > {log} 2>&1"
