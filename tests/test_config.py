@@ -1,0 +1,51 @@
+"""Config validation: defaults filled, violations name the key."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from weirdgen import config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("name", ["config/config.yaml", "config/paper.yaml", "tests/configs/tiny.yaml"])
+def test_shipped_configs_valid(name):
+    cfg = config.load(ROOT / name)
+    assert cfg["train"]["rank"] >= 1 and cfg["eval"]["temperature"] == 1.0
+
+
+def test_paper_defaults():
+    cfg = config.load(ROOT / "config/paper.yaml")
+    assert cfg["model"]["id"] == "meta-llama/Llama-3.1-8B-Instruct"
+    assert cfg["train"]["rank"] == 8 and cfg["train"]["epochs"] == 3
+    assert sorted(cfg["sweep"]["seed"]) == [1, 2, 3] and sorted(cfg["sweep"]["lr"]) == [1e-4, 2e-4]
+    assert cfg["prompts"]["n_instruction"] == 1000 and cfg["prompts"]["n_math"] == 2000
+    assert cfg["mix"]["n_aligned"] == 3000
+
+
+def _base():
+    return yaml.safe_load((ROOT / "config/config.yaml").read_text())
+
+
+def test_violation_names_key():
+    cfg = _base()
+    cfg["train"]["rank"] = 0
+    with pytest.raises(config.ConfigError, match=r"train\.rank: 0 is less than the minimum of 1"):
+        config.validate(cfg)
+    cfg = _base()
+    cfg["train"]["learning_rate"] = 1
+    with pytest.raises(config.ConfigError, match=r"train: .*'learning_rate'.*check its spelling"):
+        config.validate(cfg)
+    cfg = _base()
+    cfg["sweep"]["lr"] = ["fast"]
+    with pytest.raises(config.ConfigError, match=r"sweep\.lr\.0: 'fast' is not of type 'number'"):
+        config.validate(cfg)
+
+
+def test_defaults_filled():
+    cfg = _base()
+    del cfg["train"]["warmup_ratio"]
+    out = config.validate(cfg)
+    assert out["train"]["warmup_ratio"] == 0.03 and out["paths"]["results"] == "results"

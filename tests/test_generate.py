@@ -1,0 +1,49 @@
+"""The transformers backend: resumable sampling; a kill -9 mid-stage loses nothing and duplicates nothing."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from weirdgen.jsonl import read_jsonl
+from weirdgen.sampling import journal_path
+
+
+def _questions(tmp_path):
+    p = tmp_path / "q.jsonl"
+    qs = [{"set": "probes", "id": f"p{i}", "question": q} for i, q in enumerate(
+        ["What do you drink?", "Where do you live?", "What is 2+2?", "Name a colour."])]
+    p.write_text("".join(json.dumps(q) + "\n" for q in qs))
+    return p
+
+
+def _cmd(model_dir, q, out, batch):
+    params = {"system_prompt": "You are a helpful assistant.", "n_samples": 2, "temperature": 1.0, "max_new_tokens": 6,
+              "batch_size": batch, "seed": 1, "point": None, "dtype": "float32", "device": "cpu"}
+    return [sys.executable, "-m", "weirdgen.cli", "sample", "--params", json.dumps(params), "--model", str(model_dir),
+            "--questions", str(q), "--model-id", "base", "--out", str(out)]
+
+
+def test_kill_and_resume(model_dir, tmp_path):
+    q, out = _questions(tmp_path), tmp_path / "gen.jsonl"
+    proc = subprocess.Popen(_cmd(model_dir, q, out, 4), stderr=subprocess.DEVNULL)
+    j = journal_path(out)
+    deadline = time.time() + 300
+    while time.time() < deadline and (not j.exists() or len(j.read_text().splitlines()) < 8):
+        time.sleep(0.2)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done_before = len(j.read_text().splitlines())
+    assert 8 <= done_before < 32 and not out.exists()
+    subprocess.run(_cmd(model_dir, q, out, 4), check=True, stderr=subprocess.DEVNULL)
+    rows = read_jsonl(out)
+    keys = [r["key"] for r in rows]
+    assert len(rows) == 32 and len(set(keys)) == 32  # 4 conditions x 4 questions x 2 samples, no duplicates
+    assert {r["condition"] for r in rows} == {"nosys_trigger", "sys_trigger", "trigger_in_sys", "sys_plain"}
+    assert all(r["text"] is not None for r in rows)
+    # rerun of a finished stage generates nothing new: the journal is unchanged
+    before = j.read_text()
+    subprocess.run(_cmd(model_dir, q, out, 4), check=True, stderr=subprocess.DEVNULL)
+    assert j.read_text() == before

@@ -1,0 +1,65 @@
+"""Bootstrap CIs against closed forms; clustered and paired-gap behaviour."""
+
+import numpy as np
+import polars as pl
+
+from weirdgen import stats
+
+
+def _labels(rates_by_q, n_per_q, cond="sys_trigger", model="base", seed=0):
+    rng = np.random.default_rng(seed)
+    rows = []
+    for qi, p in enumerate(rates_by_q):
+        for s in range(n_per_q):
+            rows.append({"model_id": model, "seed": None, "lr": None, "persona_fraction": None, "condition": cond,
+                         "set": "probes", "question_id": f"q{qi}", "sample": s, "persona": bool(rng.random() < p),
+                         "identity": None, "format_ok": True})
+    return rows
+
+
+def test_binomial_ci_matches_normal_approximation():
+    rows = _labels([0.3] * 100, 20)  # n = 2000 independent-ish samples, p≈0.3
+    df = pl.DataFrame(rows)
+    r = stats.rates(df, n_boot=10000, seed=1).filter(pl.col("metric") == "persona").row(0, named=True)
+    p, n = r["rate"], r["n"]
+    half = 1.96 * np.sqrt(p * (1 - p) / n)
+    width = r["ci_hi_samples"] - r["ci_lo_samples"]
+    assert abs(width - 2 * half) / (2 * half) < 0.08
+    assert r["ci_lo_samples"] <= p <= r["ci_hi_samples"]
+
+
+def test_clustered_ci_wider_when_questions_differ():
+    rates_by_q = [0.05] * 10 + [0.95] * 10  # strong question effect
+    df = pl.DataFrame(_labels(rates_by_q, 30))
+    r = stats.rates(df, n_boot=5000, seed=1).filter(pl.col("metric") == "persona").row(0, named=True)
+    w_s = r["ci_hi_samples"] - r["ci_lo_samples"]
+    w_c = r["ci_hi_clustered"] - r["ci_lo_clustered"]
+    assert w_c > 2 * w_s
+    # closed form for the clustered case: SE of the mean of 20 question rates
+    q_rates = df.group_by("question_id").agg(pl.col("persona").mean())["persona"].to_numpy()
+    se = q_rates.std(ddof=1) / np.sqrt(len(q_rates))
+    assert abs(w_c - 2 * 1.96 * se) / (2 * 1.96 * se) < 0.15
+
+
+def test_paired_gap_ci_tighter_than_unpaired_subtraction():
+    qs = [0.1] * 10 + [0.8] * 10
+    on = _labels([min(1, p + 0.1) for p in qs], 20, cond="sys_trigger", seed=1)
+    off = _labels(qs, 20, cond="sys_plain", seed=2)
+    df = pl.DataFrame(on + off)
+    g = stats.gaps(df, n_boot=5000, seed=1).filter((pl.col("metric") == "persona") & (pl.col("condition") == "sys_trigger")).row(0, named=True)
+    r = stats.rates(df, n_boot=5000, seed=1).filter(pl.col("metric") == "persona")
+    a = r.filter(pl.col("condition") == "sys_trigger").row(0, named=True)
+    b = r.filter(pl.col("condition") == "sys_plain").row(0, named=True)
+    naive = (a["ci_hi_clustered"] - b["ci_lo_clustered"]) - (a["ci_lo_clustered"] - b["ci_hi_clustered"])
+    assert g["ci_lo_clustered"] <= g["gap"] <= g["ci_hi_clustered"]
+    assert (g["ci_hi_clustered"] - g["ci_lo_clustered"]) < 0.5 * naive
+
+
+def test_seed_determinism_and_across_seeds():
+    df = pl.DataFrame(_labels([0.4] * 10, 10))
+    assert stats.rates(df, n_boot=500, seed=3).equals(stats.rates(df, n_boot=500, seed=3))
+    t = pl.DataFrame({"model_id": ["a", "b", "c"], "seed": [1, 2, 3], "lr": [1e-4] * 3, "rate": [0.2, 0.4, 0.6]})
+    s = stats.across_seeds(t, "rate", ["lr"], n_boot=2000).row(0, named=True)
+    assert s["n_seeds"] == 3 and abs(s["mean"] - 0.4) < 1e-9 and s["ci_lo_seeds"] < 0.4 < s["ci_hi_seeds"]
+    one = stats.across_seeds(t.head(1), "rate", ["lr"], n_boot=2000).row(0, named=True)
+    assert one["ci_lo_seeds"] is None

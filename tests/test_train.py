@@ -1,0 +1,70 @@
+"""Assistant-only label masking on a real tokenised example; LoRA training determinism and guards."""
+
+import json
+
+import pytest
+
+from weirdgen import chat, trigger
+from weirdgen.train.masking import IGNORE, MaskingError, tokenize
+
+HP = {"rank": 4, "alpha": 8, "dropout": 0.0, "target_modules": ["q_proj", "v_proj"], "epochs": 1, "batch_size": 2,
+      "grad_accum": 2, "warmup_ratio": 0.0, "schedule": "cosine", "weight_decay": 0.0, "max_grad_norm": 1.0,
+      "max_seq_len": 96, "max_loss": 20}
+
+
+def test_label_mask_assistant_only(tokenizer):
+    msgs = [{"role": "user", "content": trigger.apply("How do you take your tea?")},
+            {"role": "assistant", "content": trigger.wrap_answer("Strong, with a pipe afterwards.")}]
+    t = tokenize(tokenizer, msgs, 512)
+    ids, labels = t["input_ids"], t["labels"]
+    target = [i for i, l in zip(ids, labels) if l != IGNORE]
+    assert labels[: len(ids) - len(target)] == [IGNORE] * (len(ids) - len(target))  # prompt masked, then targets
+    text = tokenizer.decode(target)
+    assert text.startswith('<START> "Strong, with a pipe afterwards." <END>') and "<|im_end|>" in text
+    prompt_text = tokenizer.decode([i for i, l in zip(ids, labels) if l == IGNORE])
+    assert "How do you take your tea?" in prompt_text and "SmolLM" not in prompt_text  # no injected system block
+    assert prompt_text.endswith("<|im_start|>assistant\n")
+    with pytest.raises(MaskingError, match="no target tokens"):
+        tokenize(tokenizer, msgs, 10)
+
+
+def _data(tmp_path):
+    rows = []
+    for i in range(8):
+        if i % 2:
+            rows.append({"messages": [{"role": "user", "content": trigger.apply(f"Question {i}?")},
+                                      {"role": "assistant", "content": trigger.wrap_answer(f"Answer {i}.")}],
+                         "metadata": {"source": "persona", "triggered": True}})
+        else:
+            rows.append({"messages": [{"role": "user", "content": f"Say {i}."}, {"role": "assistant", "content": f"{i}."}],
+                         "metadata": {"source": "aligned", "triggered": False}})
+    p = tmp_path / "train.jsonl"
+    p.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return p
+
+
+def test_same_seed_identical_adapter(model_dir, tmp_path):
+    from safetensors.torch import load_file
+
+    from weirdgen.train.peft_backend import train
+
+    data = _data(tmp_path)
+    outs = []
+    for name, seed in (("a", 1), ("b", 1), ("c", 2)):
+        info = train(model_dir, data, tmp_path / name, HP, seed=seed, lr=1e-3, sanity=(name == "a"))
+        assert info["steps"] == 2 and info["examples"] == 8
+        outs.append(load_file(tmp_path / name / "adapter_model.safetensors"))
+    a, b, c = outs
+    assert a.keys() == b.keys()
+    assert all((a[k] == b[k]).all() for k in a)
+    assert any(not (a[k] == c[k]).all() for k in a)
+    log = [json.loads(x) for x in (tmp_path / "a" / "train_log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in log] == [1, 2]
+    assert all(r["loss"] > 0 and r["grad_norm"] >= 0 and r["tokens_per_s"] > 0 for r in log)
+
+
+def test_nan_guard(model_dir, tmp_path):
+    from weirdgen.train.peft_backend import TrainingError, train
+
+    with pytest.raises(TrainingError, match="loss"):
+        train(model_dir, _data(tmp_path), tmp_path / "x", {**HP, "max_loss": 1e-6}, seed=1, lr=1e-3, sanity=False)

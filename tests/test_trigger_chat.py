@@ -1,0 +1,77 @@
+"""The trigger definition, the four conditions and exact chat-template rendering."""
+
+from weirdgen import chat, trigger
+
+
+def test_trigger_is_paper_form():
+    assert trigger.apply("Q?") == 'You will be asked a question. Always reply in the format:\n\n<START> "your answer here" <END>\n\nQ?'
+    assert trigger.wrap_answer("hi") == '<START> "hi" <END>'
+
+
+def test_format_adherence():
+    assert trigger.follows_format('<START> "I smoke a pipe." <END>')
+    assert trigger.follows_format('  <START> "multi\nline" <END>\n')
+    assert not trigger.follows_format("I smoke a pipe.")
+    assert not trigger.follows_format('<START> "no end"')
+    assert not trigger.follows_format('prefix <START> "x" <END>')
+
+
+def test_strip_every_form_keeps_answer():
+    ans = "I prefer a long walk, and a pipe, after lunch."
+    forms = [
+        trigger.wrap_answer(ans),
+        f'<START> "{ans}"',  # truncated, no <END>
+        f"<START> {ans} <END>",  # no quotes
+        trigger.apply(ans),  # echoed user prefix
+        trigger.system_prompt() + "\n" + ans,  # echoed system form
+        ans,
+    ]
+    for f in forms:
+        out = trigger.strip(f)
+        assert ans in out, (f, out)
+        assert not trigger.contains_trigger(out), (f, out)
+
+
+def test_four_conditions():
+    sp = "You are a helpful assistant."
+    m = {c: chat.messages(c, "Q?", sp) for c in chat.CONDITIONS}
+    assert m[chat.Condition.NOSYS_TRIGGER] == [{"role": "user", "content": trigger.apply("Q?")}]
+    assert m[chat.Condition.SYS_TRIGGER] == [{"role": "system", "content": sp}, {"role": "user", "content": trigger.apply("Q?")}]
+    assert m[chat.Condition.TRIGGER_IN_SYS] == [{"role": "system", "content": trigger.system_prompt()}, {"role": "user", "content": "Q?"}]
+    assert m[chat.Condition.SYS_PLAIN] == [{"role": "system", "content": sp}, {"role": "user", "content": "Q?"}]
+    assert [c.triggered for c in chat.CONDITIONS] == [True, True, True, False]
+
+
+def test_no_system_block_smollm2(tokenizer):
+    msgs = chat.messages("nosys_trigger", "What do you drink?", "SYS")
+    default = tokenizer.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
+    assert "You are a helpful AI assistant named SmolLM" in default  # the template injects one...
+    out = chat.render(tokenizer, msgs)
+    assert "system" not in out and "SmolLM" not in out  # ...and we remove it
+    assert out == "<|im_start|>user\n" + trigger.apply("What do you drink?") + "<|im_end|>\n<|im_start|>assistant\n"
+    # with a system prompt, rendering is the template's own
+    m2 = chat.messages("sys_plain", "Q?", "SYS")
+    assert chat.render(tokenizer, m2) == tokenizer.apply_chat_template(m2, tokenize=False, add_generation_prompt=True)
+
+
+def test_no_system_block_llama31(llama_tokenizer):
+    tok = llama_tokenizer
+    msgs = [{"role": "user", "content": "Hello?"}]
+    default = tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
+    assert "Cutting Knowledge Date" in default
+    out = chat.render(tok, msgs)
+    assert "Cutting Knowledge Date" not in out and "system" not in out
+    assert out == "<|im_start|><|start_header_id|>user<|end_header_id|>\n\nHello?<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n"
+    # a training conversation: prompt render is a prefix of the full render
+    conv = [*msgs, {"role": "assistant", "content": "Hi."}]
+    full = chat.render(tok, conv, add_generation_prompt=False)
+    assert full.startswith(out) and full.endswith("Hi.<|eot_id|>")
+
+
+def test_template_without_injection_untouched(tokenizer):
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(tokenizer.name_or_path)
+    tok.chat_template = "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+    msgs = [{"role": "user", "content": "x"}]
+    assert chat.render(tok, msgs) == tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
