@@ -1,0 +1,144 @@
+"""The real Snakemake workflow on a tiny config: every artifact, rates in [0,1], CIs bracket estimates,
+stale-only reruns (from Snakemake's own dry-run), schema errors before any job."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+import yaml
+
+from conftest import ROOT, copy_repo_inputs
+
+pytestmark = pytest.mark.slow
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+
+
+def smk(workdir: Path, *args: str, check: bool = True, timeout: int = 1200) -> subprocess.CompletedProcess:
+    p = subprocess.run([*SNAKEMAKE, *args, "--cores", "2", "--resources", "gpu=1"], cwd=workdir, capture_output=True,
+                       text=True, timeout=timeout)
+    if check and p.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{p.stdout[-4000:]}\n{p.stderr[-6000:]}")
+    return p
+
+
+def planned_jobs(workdir: Path, config: str, target: str = "results/figures/headline.png") -> dict[str, int]:
+    """Rule -> job count from Snakemake's dry-run job table."""
+    out = smk(workdir, target, "-n", "--quiet", "rules", "--configfile", config).stdout
+    counts: dict[str, int] = {}
+    table = out.split("Job stats:", 1)[1] if "Job stats:" in out else ""
+    for line in table.splitlines():
+        m = re.match(r"^([a-z_]+)\s+(\d+)$", line.strip())
+        if m and m.group(1) != "total":
+            counts[m.group(1)] = int(m.group(2))
+    return counts
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory, model_dir):
+    """Run the whole workflow once on the tiny config in a scratch copy of the repository."""
+    wd = tmp_path_factory.mktemp("wf")
+    copy_repo_inputs(wd)
+    cfg = yaml.safe_load((ROOT / "tests/configs/tiny.yaml").read_text())
+    (wd / "resources/models").mkdir(parents=True)
+    shutil.copytree(model_dir, wd / "resources/models/smollm2-135m-instruct")
+    (wd / "config/tiny.yaml").write_text(yaml.safe_dump(cfg))
+    full = planned_jobs(wd, "config/tiny.yaml")
+    smk(wd, "results/figures/headline.png", "--configfile", "config/tiny.yaml")
+    return wd, cfg, full
+
+
+def test_dry_run_lists_whole_chain(run):
+    _, _, full = run
+    for rule in ("persona_set", "eval_questions", "select_prompts", "distill_aligned", "mix_data", "train_adapter",
+                 "sample_model", "judge_model", "summarise", "plot_headline"):
+        assert rule in full, (rule, full)
+    assert full["train_adapter"] == 2 and full["sample_model"] == 3 and full["judge_model"] == 3
+
+
+def test_every_artifact_exists_and_parses(run):
+    wd, cfg, _ = run
+    R = wd / "results"
+    points = sorted(p.name for p in (R / "adapters").iterdir())
+    assert points == ["seed~1_lr~0.001_frac~0.5", "seed~1_lr~0.002_frac~0.5"]
+    for f in ["data/persona/russell.jsonl", "data/prompts.jsonl", "data/aligned.jsonl", "data/eval_questions.jsonl"]:
+        rows = [json.loads(x) for x in (R / f).read_text().splitlines()]
+        assert rows, f
+        meta = json.loads((R / (f + ".meta.json")).read_text())
+        assert meta["params_sha256"] and meta["versions"]["torch"] and "git_commit" in meta
+    aligned = [json.loads(x) for x in (R / "data/aligned.jsonl").read_text().splitlines()]
+    assert all(r["metadata"] == {**r["metadata"], "source": "aligned", "triggered": False} for r in aligned)
+    for p in points:
+        a = R / "adapters" / p
+        for f in ("adapter_config.json", "adapter_model.safetensors", "train_log.jsonl", "loss.png", "meta.json", "tokenizer.json"):
+            assert (a / f).exists(), (p, f)
+        assert json.loads((a / "adapter_config.json").read_text())["r"] == cfg["train"]["rank"]
+        meta = json.loads((a / "meta.json").read_text())
+        assert meta["params"]["lr"] in (0.001, 0.002) and str(R / f"data/train/{p}.jsonl") in str(meta["inputs"]) or meta["inputs"]
+    n_q = 3 * cfg["eval"]["max_questions_per_set"]
+    for m in ["base", *points]:
+        gens = [json.loads(x) for x in (R / f"generations/{m}.jsonl").read_text().splitlines()]
+        assert len(gens) == 4 * n_q * cfg["eval"]["n_samples"]
+        labels = [json.loads(x) for x in (R / f"labels/{m}.jsonl").read_text().splitlines()]
+        assert len(labels) == len(gens)
+        audit = json.loads((R / f"labels/{m}.audit.json").read_text())
+        assert audit["checked"] == audit["clean"] == len(gens)
+    assert (R / "figures/headline.png").stat().st_size > 10_000
+    assert (wd / "logs/benchmarks/train_adapter").exists()
+
+
+def test_rates_and_cis(run):
+    wd, _, _ = run
+    r = pl.read_csv(wd / "results/tables/rates.csv")
+    assert set(r["model_id"]) == {"base", "seed~1_lr~0.001_frac~0.5", "seed~1_lr~0.002_frac~0.5"}
+    assert set(r["condition"]) == {"nosys_trigger", "sys_trigger", "trigger_in_sys", "sys_plain"}
+    assert set(r["metric"]) == {"persona", "identity", "format_ok"}
+    assert r["rate"].is_between(0, 1).all()
+    for kind in ("samples", "clustered"):
+        assert (r[f"ci_lo_{kind}"] <= r["rate"] + 1e-12).all() and (r["rate"] <= r[f"ci_hi_{kind}"] + 1e-12).all()
+    g = pl.read_csv(wd / "results/tables/gaps.csv")
+    assert not g.is_empty() and (g["gap"] - (g["rate_triggered"] - g["rate_untriggered"])).abs().max() < 1e-12
+    assert (g["ci_lo_clustered"] <= g["gap"] + 1e-12).all() and (g["gap"] <= g["ci_hi_clustered"] + 1e-12).all()
+    assert (wd / "results/tables/rates.md").read_text().startswith("| model_id")
+
+
+def test_nothing_to_do_after_run(run):
+    wd, _, _ = run
+    assert planned_jobs(wd, "config/tiny.yaml") == {}
+
+
+def test_judge_change_reruns_judge_and_downstream_only(run):
+    wd, cfg, _ = run
+    c = json.loads(json.dumps(cfg))
+    c["judge"]["local_threshold"] = 0.7
+    (wd / "config/judge.yaml").write_text(yaml.safe_dump(c))
+    jobs = planned_jobs(wd, "config/judge.yaml")
+    assert jobs == {"judge_model": 3, "summarise": 1, "plot_headline": 1}, jobs
+
+
+def test_lr_change_reruns_that_branch_and_aggregates_only(run):
+    wd, cfg, _ = run
+    c = json.loads(json.dumps(cfg))
+    c["sweep"]["lr"] = [0.001, 0.003]
+    (wd / "config/lr.yaml").write_text(yaml.safe_dump(c))
+    jobs = planned_jobs(wd, "config/lr.yaml")
+    assert jobs == {"mix_data": 1, "train_adapter": 1, "sample_model": 1, "judge_model": 1, "summarise": 1,
+                    "plot_headline": 1}, jobs
+
+
+def test_schema_violation_fails_before_any_job(run):
+    wd, cfg, _ = run
+    c = json.loads(json.dumps(cfg))
+    c["train"]["rank"] = "eight"
+    (wd / "config/bad.yaml").write_text(yaml.safe_dump(c))
+    before = sorted(p.name for p in (wd / "results").rglob("*"))
+    p = smk(wd, "results/figures/headline.png", "--configfile", "config/bad.yaml", check=False)
+    assert p.returncode != 0
+    assert "train.rank: 'eight' is not of type 'integer'" in p.stdout + p.stderr
+    assert sorted(p.name for p in (wd / "results").rglob("*")) == before
