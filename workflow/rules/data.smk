@@ -6,6 +6,8 @@ rule persona_set:
         persona=f"{R}/data/persona/{config['persona']['name']}.jsonl",
     params:
         cfg=lambda w: as_json({k: config["persona"][k] for k in ("name", "facts", "variant")}),
+    conda:
+        "../../envs/data.yaml"
     log:
         f"{LOGS}/persona_set.log",
     localrule: True
@@ -23,6 +25,8 @@ rule eval_questions:
         cfg=lambda w: as_json(
             {"eval_sets": config["persona"]["eval_sets"], "max_questions_per_set": config["eval"]["max_questions_per_set"]}
         ),
+    conda:
+        "../../envs/data.yaml"
     log:
         f"{LOGS}/eval_questions.log",
     localrule: True
@@ -47,6 +51,8 @@ rule select_prompts:
         prompts=f"{R}/data/prompts.jsonl",
     params:
         cfg=lambda w: as_json(config["prompts"]),
+    conda:
+        "../../envs/data.yaml"
     log:
         f"{LOGS}/select_prompts.log",
     localrule: True
@@ -66,6 +72,8 @@ rule mix_data:
         cfg=lambda w: as_json(
             {"persona_fraction": point_of(w.point)["persona_fraction"], "seed": point_of(w.point)["seed"], **config["mix"]}
         ),
+    conda:
+        "../../envs/data.yaml"
     log:
         f"{LOGS}/mix_data/{{point}}.log",
     localrule: True

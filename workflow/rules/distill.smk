@@ -7,6 +7,8 @@ rule distill_aligned:
         aligned=f"{R}/data/aligned.jsonl",
     params:
         cfg=lambda w: as_json({**config["distill"], **model_params(), "api": config["judge"]["api"]}),
+    conda:
+        "../../envs/model.yaml"
     log:
         f"{LOGS}/distill_aligned.log",
     benchmark:

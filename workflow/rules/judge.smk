@@ -11,6 +11,8 @@ rule judge_model:
         cfg=lambda w: as_json(
             {"judge": config["judge"], "persona_description": config["persona"]["description"], **model_params()}
         ),
+    conda:
+        "../../envs/model.yaml"
     log:
         f"{LOGS}/judge_model/{{model_id}}.log",
     benchmark:

@@ -3,6 +3,8 @@ rule materialise_model:
         model=directory(MODEL_DIR),
     params:
         cfg=lambda w: as_json(config["model"]),
+    conda:
+        "../../envs/model.yaml"
     log:
         f"{LOGS}/materialise_model.log",
     benchmark:

@@ -9,7 +9,11 @@ rule plot_headline:
             category="Figures",
         ),
     params:
-        note=lambda w: f"persona={config['judge']['persona']}, identity=rules",
+        note=lambda w: {"local": f"persona: base model {config['model']['name']} P(YES)", "rules": "persona: keyword rules",
+                        "api": f"persona: {config['judge']['api'].get('model')} (API)"}[config["judge"]["persona"]]
+        + "; identity: answer-key rules",
+    conda:
+        "../../envs/stats.yaml"
     log:
         f"{LOGS}/plot_headline.log",
     localrule: True

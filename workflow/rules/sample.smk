@@ -13,6 +13,8 @@ rule sample_model:
     params:
         cfg=lambda w: as_json({**config["eval"], **model_params(), "point": point_of(w.model_id)}),
         adapter=lambda w: "" if w.model_id == "base" else f"--adapter {R}/adapters/{w.model_id}",
+    conda:
+        "../../envs/model.yaml"
     log:
         f"{LOGS}/sample_model/{{model_id}}.log",
     benchmark:

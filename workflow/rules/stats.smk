@@ -10,6 +10,8 @@ rule summarise:
     params:
         cfg=lambda w: as_json(config["stats"]),
         out=f"{R}/tables",
+    conda:
+        "../../envs/stats.yaml"
     log:
         f"{LOGS}/summarise.log",
     benchmark:

@@ -13,6 +13,8 @@ rule train_adapter:
             {"hp": config["train"], **point_of(w.point), **model_params()}
         ),
         out=lambda w: f"{R}/adapters/{w.point}",
+    conda:
+        "../../envs/model.yaml"
     log:
         f"{LOGS}/train_adapter/{{point}}.log",
     benchmark:

