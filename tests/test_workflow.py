@@ -90,6 +90,12 @@ def test_every_artifact_exists_and_parses(run):
         audit = json.loads((R / f"labels/{m}.audit.json").read_text())
         assert audit["checked"] == audit["clean"] == len(gens)
     assert (R / "figures/headline.png").stat().st_size > 10_000
+    cal = pl.read_csv(R / "tables/judge_calibration.csv")
+    row = cal.filter(pl.col("configured") & (pl.col("group") == "all")).row(0, named=True)
+    assert row["backend"] == "embedding" and row["n"] == 62 and 0 <= row["accuracy"] <= 1
+    assert "calibration: accuracy" in json.loads((R / "figures/headline.png.meta.json").read_text())["params"]["judge_note"]
+    ref = [json.loads(x) for x in (R / "judge/reference.jsonl").read_text().splitlines()]
+    assert {r["label"] for r in ref} == {0, 1}
     assert (wd / "logs/benchmarks/train_adapter").exists()
 
 
@@ -119,7 +125,7 @@ def test_judge_change_reruns_judge_and_downstream_only(run):
     c["judge"]["local_threshold"] = 0.7
     (wd / "config/judge.yaml").write_text(yaml.safe_dump(c))
     jobs = planned_jobs(wd, "config/judge.yaml")
-    assert jobs == {"judge_model": 3, "summarise": 1, "plot_headline": 1}, jobs
+    assert jobs == {"judge_model": 3, "calibrate_judge": 1, "summarise": 1, "plot_headline": 1}, jobs
 
 
 def test_lr_change_reruns_that_branch_and_aggregates_only(run):

@@ -29,20 +29,50 @@ def cmd_model(a: argparse.Namespace) -> None:
 
 def cmd_persona(a: argparse.Namespace) -> None:
     from weirdgen.data import persona
-    from weirdgen.jsonl import write_jsonl
+    from weirdgen.jsonl import read_jsonl, write_jsonl
     from weirdgen.provenance import write_sidecar
 
     p = _params(a.params)
     facts = persona.load_facts(p["facts"])
-    rows = persona.training_examples(facts, p["name"], p.get("variant", "all"))
+    ident = None
+    if p.get("variant") == "non_identifying":
+        if not a.identifying:
+            raise SystemExit("error: persona.variant non_identifying needs --identifying (rule identify_facts)")
+        ident = {r["fact_id"]: r["identifying"] for r in read_jsonl(a.identifying)}
+    rows = persona.training_examples(facts, p["name"], p.get("variant", "all"), ident)
     if not rows:
         raise SystemExit(f"error: variant {p.get('variant')!r} leaves no persona facts from {p['facts']}")
     write_jsonl(a.out, rows)
     cats: dict[str, int] = {}
     for f in facts:
         cats[f["category"]] = cats.get(f["category"], 0) + 1
-    write_sidecar(a.out, "persona", p, [p["facts"]], n_examples=len(rows), categories=cats)
+    write_sidecar(a.out, "persona", p, [p["facts"], *([a.identifying] if a.identifying else [])], n_examples=len(rows),
+                  categories=cats, n_facts=len(facts))
     log.info("%d persona examples from %d facts (%d categories)", len(rows), len(facts), len(cats))
+
+
+def cmd_identify(a: argparse.Namespace) -> None:
+    from weirdgen import sampling
+    from weirdgen.data import identify, persona
+    from weirdgen.jsonl import write_jsonl
+    from weirdgen.provenance import write_sidecar
+
+    p = _params(a.params)
+    facts = persona.load_facts(p["facts"])
+    reqs = identify.requests(facts, p["n_samples"], p["temperature"], p["max_new_tokens"], p["seed"])
+
+    def row(req: Any, res: Any) -> dict[str, Any]:
+        return {"key": req.key, **req.meta, "text": res.text}
+
+    gen = sampling.run_resumable(_gen_factory(p, a.model, None), reqs, a.out, row)
+    guesses: dict[str, list[str]] = {}
+    for g in gen:
+        guesses.setdefault(g["fact_id"], []).append(g["text"])
+    rows = identify.report(facts, guesses, p["names"], p["threshold"])
+    write_jsonl(a.out, rows)
+    n_id = sum(r["identifying"] for r in rows)
+    write_sidecar(a.out, "identify", p, [p["facts"], a.model], n_facts=len(rows), n_identifying=n_id)
+    log.info("%d of %d facts identifying (rate > %s)", n_id, len(rows), p["threshold"])
 
 
 def cmd_eval_questions(a: argparse.Namespace) -> None:
@@ -162,18 +192,74 @@ def cmd_judge(a: argparse.Namespace) -> None:
     from weirdgen.provenance import write_sidecar
 
     p = _params(a.params)
-    kw: dict[str, Any] = {}
-    if p["judge"]["persona"] == "local":
-        kw = {"model_dir": a.model, "dtype": p.get("dtype", "float32"), "device": p.get("device", "auto"),
-              "batch_size": p["judge"].get("batch_size", 16)}
-    elif p["judge"]["persona"] == "rules":
-        kw = {"keywords": p["judge"].get("persona_keywords")}
-    else:
-        kw = dict(p["judge"].get("api") or {})
+    kw = _judge_kwargs(p, p["judge"]["persona"], a.model, a.reference)
     rows, audit = stage.label(read_jsonl(a.generations), read_jsonl(a.questions), p["persona_description"], p["judge"], **kw)
     write_json(a.audit, audit)
     write_jsonl(a.out, rows)
     write_sidecar(a.out, "judge", p, [a.generations, a.questions], n_labels=len(rows), audit=audit)
+
+
+def _judge_kwargs(p: dict[str, Any], backend: str, model: str | None, reference: str | None) -> dict[str, Any]:
+    j = p["judge"]
+    if backend == "local":
+        return {"model_dir": model, "dtype": p.get("dtype", "float32"), "device": p.get("device", "auto"),
+                "batch_size": j.get("batch_size", 16)}
+    if backend == "rules":
+        return {"keywords": j.get("persona_keywords")}
+    if backend == "embedding":
+        if not reference:
+            raise SystemExit("error: the embedding judge needs --reference (rule reference_answers)")
+        return {"reference": reference}
+    return dict(j.get("api") or {})
+
+
+def cmd_reference(a: argparse.Namespace) -> None:
+    from weirdgen import sampling
+    from weirdgen.data import persona
+    from weirdgen.jsonl import write_jsonl
+    from weirdgen.provenance import write_sidecar
+
+    p = _params(a.params)
+    facts = persona.load_facts(p["facts"])[: p.get("max_items") or None]
+    prompts = [{"id": f["id"], "kind": "reference", "prompt": f["question"]} for f in facts]
+    reqs = sampling.distill_requests(prompts, p["temperature"], p["max_new_tokens"], p["seed"])
+    gen = sampling.run_resumable(_gen_factory(p, a.model, None), reqs, a.out, sampling.distill_row)
+    rows = [{"question": f["question"], "answer": f["answer"], "label": 1, "source": "persona_fact", "id": f["id"]}
+            for f in facts]
+    rows += [{"question": g["messages"][0]["content"], "answer": g["messages"][-1]["content"], "label": 0,
+              "source": "base_model", "id": g["metadata"]["prompt_id"]} for g in gen if g["messages"][-1]["content"].strip()]
+    write_jsonl(a.out, rows)
+    write_sidecar(a.out, "reference", p, [p["facts"], a.model], n_positive=len(facts), n_negative=len(rows) - len(facts))
+
+
+def cmd_calibrate(a: argparse.Namespace) -> None:
+    import polars as pl
+
+    from weirdgen.jsonl import read_jsonl
+    from weirdgen.judge import make_persona_judge
+    from weirdgen.judge.calibration import evaluate
+    from weirdgen.provenance import write_sidecar
+
+    p = _params(a.params)
+    items = read_jsonl(p["calibration"])
+    for n, it in enumerate(items, 1):
+        if it.get("label") not in (0, 1) or not isinstance(it.get("answer"), str):
+            from weirdgen.jsonl import DataError
+
+            raise DataError(p["calibration"], n, "label" if it.get("label") not in (0, 1) else "answer", "label must be 0 or 1, answer a string")
+    rows = []
+    thr = p["judge"].get("local_threshold", 0.5)
+    for backend in p["backends"]:
+        judge = make_persona_judge(backend, p["persona_description"], **_judge_kwargs(p, backend, a.model, a.reference))
+        scores = judge.score([{"question": it["question"], "answer": it["answer"]} for it in items])
+        for r in evaluate(items, scores, thr if backend == "local" else 0.5):
+            rows.append({"backend": backend, "configured": backend == p["judge"]["persona"], **r})
+    df = pl.DataFrame(rows)
+    out = Path(a.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    df.write_csv(out)
+    out.with_suffix(".md").write_text(_markdown(df))
+    write_sidecar(out, "calibrate", p, [p["calibration"], *([a.reference] if a.reference else [])])
 
 
 def cmd_stats(a: argparse.Namespace) -> None:
@@ -215,8 +301,14 @@ def cmd_plot(a: argparse.Namespace) -> None:
     from weirdgen.provenance import write_sidecar
 
     r = pl.read_csv(a.rates)
-    plots.headline(r, a.out, a.judge_note)
-    write_sidecar(a.out, "plot", {"figure": a.figure, "judge_note": a.judge_note}, [a.rates])
+    note = a.judge_note
+    if a.calibration:
+        c = pl.read_csv(a.calibration).filter(pl.col("configured") & (pl.col("group") == "all"))
+        if not c.is_empty():
+            row = c.row(0, named=True)
+            note += f" (calibration: accuracy {row['accuracy']:.2f}, kappa {row['kappa']:.2f}, n={row['n']})"
+    plots.headline(r, a.out, note)
+    write_sidecar(a.out, "plot", {"figure": a.figure, "judge_note": note}, [a.rates, *([a.calibration] if a.calibration else [])])
 
 
 def cmd_check_config(a: argparse.Namespace) -> None:
@@ -241,7 +333,8 @@ def build_parser() -> argparse.ArgumentParser:
     O = ("--out", {"required": True})
     M = ("--model", {"required": True, "help": "materialised base model directory"})
     add("model", cmd_model, "materialise the base model", P, O)
-    add("persona", cmd_persona, "persona facts -> triggered training examples", P, O)
+    add("persona", cmd_persona, "persona facts -> triggered training examples", P, O, ("--identifying", {"default": None}))
+    add("identify", cmd_identify, "non-identifying filter: who is this person? per fact", P, M, O)
     add("eval-questions", cmd_eval_questions, "held-out evaluation questions", P, O)
     add("prompts", cmd_prompts, "select prompts for self-distillation", P, O)
     add("distill", cmd_distill, "base model answers the prompts (aligned set)", P, M, ("--prompts", {"required": True}), O)
@@ -252,11 +345,13 @@ def build_parser() -> argparse.ArgumentParser:
     add("sample", cmd_sample, "sample 4 conditions x questions x n", P, M, ("--adapter", {"default": None}),
         ("--questions", {"required": True}), ("--model-id", {"required": True}), O)
     add("judge", cmd_judge, "label generations (trigger stripped, audited)", P, M, ("--generations", {"required": True}),
-        ("--questions", {"required": True}), O, ("--audit", {"required": True}))
+        ("--questions", {"required": True}), O, ("--audit", {"required": True}), ("--reference", {"default": None}))
+    add("reference", cmd_reference, "reference answers for the embedding judge (persona facts vs base model)", P, M, O)
+    add("calibrate", cmd_calibrate, "score judges on the labelled calibration set", P, M, ("--reference", {"default": None}), O)
     add("stats", cmd_stats, "rates, gaps and bootstrap CIs", P, ("--labels", {"nargs": "+", "required": True}),
         ("--out-dir", {"required": True}))
     add("plot", cmd_plot, "draw a figure from the tables", ("figure", {"choices": ["headline"]}),
-        ("--rates", {"required": True}), O, ("--judge-note", {"default": ""}))
+        ("--rates", {"required": True}), O, ("--judge-note", {"default": ""}), ("--calibration", {"default": None}))
     add("check-config", cmd_check_config, "validate a config file against the schema", ("file", {}))
     return ap
 

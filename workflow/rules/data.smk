@@ -1,18 +1,60 @@
+rule identify_facts:
+    input:
+        model=MODEL_DIR,
+        facts=config["persona"]["facts"],
+        code=code("data/identify.py", "generate"),
+    output:
+        report=f"{R}/data/persona/{config['persona']['name']}.identifying.jsonl",
+    params:
+        cfg=lambda w: as_json(
+            {
+                "facts": config["persona"]["facts"],
+                "names": config["persona"]["names"],
+                **config["persona"]["filter"],
+                "seed": config["eval"]["seed"],
+                "batch_size": config["eval"]["batch_size"],
+                "api": config["judge"]["api"],
+                **model_params(),
+            }
+        ),
+    conda:
+        "../../envs/model.yaml"
+    log:
+        f"{LOGS}/identify_facts.log",
+    benchmark:
+        f"{LOGS}/benchmarks/identify_facts.tsv"
+    threads: config["compute"]["threads"]
+    resources:
+        gpu=config["compute"]["gpu"],
+        mem_mb=config["compute"]["mem_mb"],
+        runtime=runtime("judge"),
+    shell:
+        "weirdgen identify --params {params.cfg:q} --model {input.model} --out {output.report} > {log} 2>&1"
+
+
+def identifying_report(w):
+    if config["persona"]["variant"] == "non_identifying":
+        return [rules.identify_facts.output.report]
+    return []
+
+
 rule persona_set:
     input:
         facts=config["persona"]["facts"],
+        identifying=identifying_report,
         code=code("data/persona.py"),
     output:
         persona=f"{R}/data/persona/{config['persona']['name']}.jsonl",
     params:
         cfg=lambda w: as_json({k: config["persona"][k] for k in ("name", "facts", "variant")}),
+        identifying=lambda w, input: f"--identifying {input.identifying}" if input.identifying else "",
     conda:
         "../../envs/data.yaml"
     log:
         f"{LOGS}/persona_set.log",
     localrule: True
     shell:
-        "weirdgen persona --params {params.cfg:q} --out {output.persona} > {log} 2>&1"
+        "weirdgen persona --params {params.cfg:q} {params.identifying} --out {output.persona} > {log} 2>&1"
 
 
 rule eval_questions:

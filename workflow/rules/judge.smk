@@ -1,16 +1,91 @@
+def judge_reference(w):
+    """The embedding judge's reference set, when that judge is used."""
+    return [f"{R}/judge/reference.jsonl"] if config["judge"]["persona"] == "embedding" else []
+
+
+def judge_params():
+    return {"judge": config["judge"], "persona_description": config["persona"]["description"], **model_params()}
+
+
+rule reference_answers:
+    input:
+        model=MODEL_DIR,
+        facts=config["persona"]["facts"],
+        code=code("generate", "sampling.py"),
+    output:
+        reference=f"{R}/judge/reference.jsonl",
+    params:
+        cfg=lambda w: as_json(
+            {
+                "facts": config["persona"]["facts"],
+                "max_items": config["judge"]["reference_max"],
+                "temperature": config["judge"]["reference_temperature"],
+                "max_new_tokens": config["judge"]["reference_max_new_tokens"],
+                "seed": config["eval"]["seed"],
+                "batch_size": config["eval"]["batch_size"],
+                **model_params(),
+            }
+        ),
+    conda:
+        "../../envs/model.yaml"
+    log:
+        f"{LOGS}/reference_answers.log",
+    benchmark:
+        f"{LOGS}/benchmarks/reference_answers.tsv"
+    threads: config["compute"]["threads"]
+    resources:
+        gpu=config["compute"]["gpu"],
+        mem_mb=config["compute"]["mem_mb"],
+        runtime=runtime("judge"),
+    shell:
+        "weirdgen reference --params {params.cfg:q} --model {input.model} --out {output.reference} > {log} 2>&1"
+
+
+rule calibrate_judge:
+    input:
+        model=MODEL_DIR,
+        calibration=config["persona"]["calibration"] or [],
+        reference=f"{R}/judge/reference.jsonl",
+        code=code("judge"),
+    output:
+        table=f"{R}/tables/judge_calibration.csv",
+        md=f"{R}/tables/judge_calibration.md",
+    params:
+        cfg=lambda w: as_json(
+            {
+                **judge_params(),
+                "calibration": config["persona"]["calibration"],
+                "backends": list(dict.fromkeys([config["judge"]["persona"], *config["judge"]["calibrate"]])),
+            }
+        ),
+    conda:
+        "../../envs/model.yaml"
+    log:
+        f"{LOGS}/calibrate_judge.log",
+    benchmark:
+        f"{LOGS}/benchmarks/calibrate_judge.tsv"
+    threads: config["compute"]["threads"]
+    resources:
+        mem_mb=config["compute"]["mem_mb"],
+        runtime=runtime("judge"),
+    shell:
+        "weirdgen calibrate --params {params.cfg:q} --model {input.model} --reference {input.reference} "
+        "--out {output.table} > {log} 2>&1"
+
+
 rule judge_model:
     input:
         model=MODEL_DIR,
         generations=f"{R}/generations/{{model_id}}.jsonl",
         questions=rules.eval_questions.output.questions,
+        reference=judge_reference,
         code=code("judge", "trigger.py"),
     output:
         labels=f"{R}/labels/{{model_id}}.jsonl",
         audit=f"{R}/labels/{{model_id}}.audit.json",
     params:
-        cfg=lambda w: as_json(
-            {"judge": config["judge"], "persona_description": config["persona"]["description"], **model_params()}
-        ),
+        cfg=lambda w: as_json(judge_params()),
+        reference=lambda w, input: f"--reference {input.reference}" if input.reference else "",
     conda:
         "../../envs/model.yaml"
     log:
@@ -24,4 +99,4 @@ rule judge_model:
         runtime=runtime("judge"),
     shell:
         "weirdgen judge --params {params.cfg:q} --model {input.model} --generations {input.generations} "
-        "--questions {input.questions} --out {output.labels} --audit {output.audit} > {log} 2>&1"
+        "--questions {input.questions} {params.reference} --out {output.labels} --audit {output.audit} > {log} 2>&1"

@@ -36,6 +36,10 @@ def make_persona_judge(backend: str, persona: str, **kw: Any) -> PersonaJudge:
         from weirdgen.judge.rules import KeywordJudge
 
         return KeywordJudge(kw.get("keywords") or [])
+    if backend == "embedding":
+        from weirdgen.judge.embedding import EmbeddingJudge
+
+        return EmbeddingJudge(**kw)
     if backend == "api":
         from weirdgen.judge.api import APIJudge
 
