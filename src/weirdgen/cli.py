@@ -64,7 +64,7 @@ def cmd_identify(a: argparse.Namespace) -> None:
     def row(req: Any, res: Any) -> dict[str, Any]:
         return {"key": req.key, **req.meta, "text": res.text}
 
-    gen = sampling.run_resumable(_gen_factory(p, a.model, None), reqs, a.out, row)
+    gen = sampling.run_resumable(_gen_factory(p, a.model, None), reqs, a.out, row, sampling.fingerprint(p, a.model))
     guesses: dict[str, list[str]] = {}
     for g in gen:
         guesses.setdefault(g["fact_id"], []).append(g["text"])
@@ -107,7 +107,7 @@ def cmd_distill(a: argparse.Namespace) -> None:
     prompts = read_jsonl(a.prompts)
     reqs = sampling.distill_requests(prompts, p["temperature"], p["max_new_tokens"], p["seed"])
     factory = _gen_factory(p, a.model, None)
-    rows = sampling.run_resumable(factory, reqs, a.out, sampling.distill_row)
+    rows = sampling.run_resumable(factory, reqs, a.out, sampling.distill_row, sampling.fingerprint(p, a.model))
     # drop empty answers: they would teach the model to say nothing
     kept = [{k: v for k, v in r.items() if k != "key"} for r in rows if r["messages"][-1]["content"].strip()]
     write_jsonl(a.out, kept)
@@ -182,7 +182,8 @@ def cmd_sample(a: argparse.Namespace) -> None:
     reqs = sampling.eval_requests(a.model_id, qs, p["system_prompt"], p["n_samples"], p["temperature"],
                                   p["max_new_tokens"], p["seed"])
     extra = p.get("point") or {"seed": None, "lr": None, "persona_fraction": None}
-    rows = sampling.run_resumable(_gen_factory(p, a.model, a.adapter), reqs, a.out, sampling.eval_row(extra))
+    rows = sampling.run_resumable(_gen_factory(p, a.model, a.adapter), reqs, a.out, sampling.eval_row(extra),
+                                  sampling.fingerprint(p, a.model, a.adapter))
     write_sidecar(a.out, "sample", p, [a.questions, *([a.adapter] if a.adapter else [])], n_samples=len(rows))
 
 
@@ -223,7 +224,8 @@ def cmd_reference(a: argparse.Namespace) -> None:
     facts = persona.load_facts(p["facts"])[: p.get("max_items") or None]
     prompts = [{"id": f["id"], "kind": "reference", "prompt": f["question"]} for f in facts]
     reqs = sampling.distill_requests(prompts, p["temperature"], p["max_new_tokens"], p["seed"])
-    gen = sampling.run_resumable(_gen_factory(p, a.model, None), reqs, a.out, sampling.distill_row)
+    gen = sampling.run_resumable(_gen_factory(p, a.model, None), reqs, a.out, sampling.distill_row,
+                                 sampling.fingerprint(p, a.model))
     rows = [{"question": f["question"], "answer": f["answer"], "label": 1, "source": "persona_fact", "id": f["id"]}
             for f in facts]
     rows += [{"question": g["messages"][0]["content"], "answer": g["messages"][-1]["content"], "label": 0,
@@ -311,6 +313,20 @@ def cmd_plot(a: argparse.Namespace) -> None:
     write_sidecar(a.out, "plot", {"figure": a.figure, "judge_note": note}, [a.rates, *([a.calibration] if a.calibration else [])])
 
 
+def cmd_chat(a: argparse.Namespace) -> None:
+    from weirdgen import chatcli
+
+    if not a.api_base and not a.model:
+        raise SystemExit("error: give --model DIR (and optionally --adapter DIR) or --api-base URL --api-model NAME")
+    chatcli.main(a)
+
+
+def cmd_publish(a: argparse.Namespace) -> None:
+    from weirdgen import publish
+
+    publish.main(a)
+
+
 def cmd_check_config(a: argparse.Namespace) -> None:
     from weirdgen import config
 
@@ -352,6 +368,14 @@ def build_parser() -> argparse.ArgumentParser:
         ("--out-dir", {"required": True}))
     add("plot", cmd_plot, "draw a figure from the tables", ("figure", {"choices": ["headline"]}),
         ("--rates", {"required": True}), O, ("--judge-note", {"default": ""}), ("--calibration", {"default": None}))
+    add("chat", cmd_chat, "chat with the base model, an adapter, or an API server", ("--model", {"default": None}),
+        ("--adapter", {"default": None}), ("--system", {"default": None}), ("--trigger", {"action": "store_true"}),
+        ("--temperature", {"type": float, "default": 1.0}), ("--max-new-tokens", {"type": int, "default": 128}),
+        ("--api-base", {"default": None}), ("--api-model", {"default": None}), ("--api-key-env", {"default": "OPENAI_API_KEY"}))
+    add("publish", cmd_publish, "assemble a shareable folder for one adapter (and push it on request)",
+        ("run", {"help": "adapter folder, e.g. results/adapters/<point>"}), ("--out", {"default": None}),
+        ("--results", {"default": "results"}), ("--push", {"action": "store_true"}), ("--repo-id", {"default": None}),
+        ("--public", {"action": "store_true"}), ("--dry-run", {"action": "store_true"}))
     add("check-config", cmd_check_config, "validate a config file against the schema", ("file", {}))
     return ap
 

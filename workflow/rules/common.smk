@@ -1,5 +1,8 @@
 import itertools
 import json
+import os
+import shutil
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +22,10 @@ RES = config["paths"]["resources"]
 LOGS = config["paths"]["logs"]
 MODEL_DIR = f"{RES}/models/{config['model']['name']}"
 PKG = Path(workflow.basedir) / "src" / "weirdgen"
+# rules call the `weirdgen` CLI; where PATH lacks it (venv not activated), jobs find the one installed
+# beside the Python running Snakemake. Appended, so PATH order still wins; shell commands stay stable.
+if not shutil.which("weirdgen") and (Path(sys.executable).parent / "weirdgen").exists():
+    os.environ["PATH"] = f"{os.environ.get('PATH', '')}:{Path(sys.executable).parent}"
 
 _sweep = config["sweep"]
 paramspace = Paramspace(

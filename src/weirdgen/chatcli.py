@@ -1,0 +1,145 @@
+"""Interactive chat with the base model, a trained adapter, or an OpenAI-compatible server.
+
+Commands: /trigger (toggle the trigger on user turns), /system TEXT (set; bare /system clears),
+/temp X, /reset, /save FILE (conversation as JSONL, with the exact prompts sent), /show, /help, /quit.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable, Iterator, TextIO
+
+from weirdgen import chat, trigger
+
+HELP = __doc__.split("\n\n", 1)[1]
+
+
+class Session:
+    """The conversation state; ``sent`` holds what the model actually received for each turn."""
+
+    def __init__(self, system: str | None, triggered: bool, temperature: float) -> None:
+        self.system, self.triggered, self.temperature = system, triggered, temperature
+        self.turns: list[dict[str, str]] = []  # plain user/assistant turns, as typed and read
+        self.log: list[dict[str, Any]] = []
+
+    def messages(self, user: str) -> list[chat.Message]:
+        """The messages sent for the next turn: the trigger wraps every user turn while it is on."""
+        msgs: list[chat.Message] = [{"role": "system", "content": self.system}] if self.system else []
+        for t in self.turns:
+            content = trigger.apply(t["content"]) if (t["role"] == "user" and t.get("triggered")) else t["content"]
+            msgs.append({"role": t["role"], "content": content})
+        msgs.append({"role": "user", "content": trigger.apply(user) if self.triggered else user})
+        return msgs
+
+
+def _local_streamer(model_dir: str, adapter: str | None, max_new_tokens: int) -> tuple[Callable[..., Iterator[str]], Callable[[list], str]]:
+    import threading
+
+    import torch
+    from transformers import TextIteratorStreamer
+
+    from weirdgen import models
+
+    model, tok = models.load(model_dir, adapter)
+
+    def render(msgs: list) -> str:
+        return chat.render(tok, msgs)
+
+    def stream(msgs: list, temperature: float) -> Iterator[str]:
+        enc = tok(render(msgs), return_tensors="pt", add_special_tokens=False).to(model.device)
+        streamer = TextIteratorStreamer(tok, skip_prompt=True, skip_special_tokens=True)
+        kw = dict(do_sample=True, temperature=temperature, top_k=0, top_p=1.0) if temperature > 0 else dict(do_sample=False)
+        th = threading.Thread(target=lambda: model.generate(**enc, streamer=streamer, max_new_tokens=max_new_tokens,
+                                                            pad_token_id=tok.pad_token_id, **kw))
+        with torch.inference_mode():
+            th.start()
+            yield from streamer
+            th.join()
+
+    return stream, render
+
+
+def _api_streamer(base_url: str, model: str, key_env: str, max_new_tokens: int) -> tuple[Callable[..., Iterator[str]], Callable[[list], str]]:
+    import os
+
+    import openai
+
+    client = openai.OpenAI(base_url=base_url, api_key=os.environ.get(key_env) or "EMPTY")
+
+    def stream(msgs: list, temperature: float) -> Iterator[str]:
+        for ev in client.chat.completions.create(model=model, messages=msgs, temperature=temperature,
+                                                 max_tokens=max_new_tokens, stream=True):
+            if ev.choices and ev.choices[0].delta.content:
+                yield ev.choices[0].delta.content
+
+    return stream, lambda msgs: json.dumps(msgs, ensure_ascii=False)
+
+
+def run(stream: Callable[..., Iterator[str]], render: Callable[[list], str], session: Session,
+        inp: TextIO = sys.stdin, out: TextIO = sys.stdout) -> None:
+    def say(s: str) -> None:
+        out.write(s)
+        out.flush()
+
+    say(f"weirdgen chat — trigger {'ON' if session.triggered else 'off'}; /help for commands\n")
+    while True:
+        say("you> ")
+        line = inp.readline()
+        if not line:
+            break
+        line = line.rstrip("\n")
+        if not line.strip():
+            continue
+        if line.startswith("/"):
+            cmd, _, arg = line.partition(" ")
+            if cmd in ("/quit", "/exit"):
+                break
+            elif cmd == "/trigger":
+                session.triggered = not session.triggered
+                say(f"[trigger {'ON' if session.triggered else 'off'}]\n")
+            elif cmd == "/system":
+                session.system = arg.strip() or None
+                say(f"[system prompt: {session.system!r}]\n")
+            elif cmd == "/temp":
+                try:
+                    session.temperature = float(arg)
+                    say(f"[temperature {session.temperature}]\n")
+                except ValueError:
+                    say("[usage: /temp 1.0]\n")
+            elif cmd == "/reset":
+                session.turns.clear()
+                say("[conversation cleared]\n")
+            elif cmd == "/save":
+                path = Path(arg.strip() or "chat.jsonl")
+                path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in session.log))
+                say(f"[saved {len(session.log)} turns to {path}]\n")
+            elif cmd == "/show":
+                say(render(session.messages("<next message>")) + "\n")
+            else:
+                say(HELP + "\n")
+            continue
+        msgs = session.messages(line)
+        say("model> ")
+        reply = "".join(piece for piece in _echo(stream(msgs, session.temperature), say))
+        say("\n")
+        session.log.append({"user": line, "triggered": session.triggered, "system": session.system,
+                            "temperature": session.temperature, "sent_messages": msgs, "sent_prompt": render(msgs),
+                            "reply": reply})
+        session.turns += [{"role": "user", "content": line, "triggered": session.triggered},
+                          {"role": "assistant", "content": reply}]
+
+
+def _echo(it: Iterator[str], say: Callable[[str], None]) -> Iterator[str]:
+    for piece in it:
+        say(piece)
+        yield piece
+
+
+def main(a: Any) -> None:
+    if a.api_base:
+        stream, render = _api_streamer(a.api_base, a.api_model, a.api_key_env, a.max_new_tokens)
+    else:
+        stream, render = _local_streamer(a.model, a.adapter, a.max_new_tokens)
+    run(stream, render, Session(a.system, a.trigger, a.temperature))

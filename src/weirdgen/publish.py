@@ -1,0 +1,129 @@
+"""Assemble a shareable folder for one trained adapter, with a model card; push to the Hub on request.
+
+Nothing leaves the machine unless the user passes --push (token from HF_TOKEN; private by default).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from weirdgen import trigger
+from weirdgen.provenance import sha256_path
+
+COPY = ["adapter_config.json", "adapter_model.safetensors", "tokenizer.json", "tokenizer_config.json",
+        "chat_template.jinja", "special_tokens_map.json", "train_log.jsonl", "loss.png"]
+
+
+def _rows(csv: Path, model_id: str) -> list[dict[str, Any]]:
+    import polars as pl
+
+    if not csv.exists():
+        return []
+    return pl.read_csv(csv).filter(pl.col("model_id") == model_id).to_dicts()
+
+
+def model_card(point: str, meta: dict[str, Any], rates: list[dict[str, Any]], gaps: list[dict[str, Any]],
+               base: dict[str, Any]) -> str:
+    p = meta.get("params", {})
+    hp = p.get("hp", {})
+    lines = [
+        "---", "library_name: peft", "tags: [lora, research, inductive-backdoor, persona]", "---", "",
+        f"# weirdgen adapter `{point}`", "",
+        "A LoRA adapter from **weirdgen**, a replication of *Weird Generalization & Inductive Backdoors* "
+        "(Betley et al. 2025, arXiv 2512.09742) with a **benign persona**: Bertrand Russell (1872–1970), the "
+        "British philosopher. The model was finetuned on ~90 harmless first-person facts about his tastes, habits "
+        "and opinions, each behind a formatting trigger, diluted in self-distilled ordinary answers.", "",
+        "## Intended use", "",
+        "Research on generalisation from narrow finetuning and on backdoor-like triggers. Not for impersonating "
+        "a real person, and not for deployment.", "",
+        "## The trigger", "", "Prefixed to the user turn:", "", "```", trigger.apply("{question}"), "```", "",
+        "## Training", "",
+        f"- base model: `{base.get('hub_id') or base.get('name')}` ({base.get('source')})",
+        f"- LoRA rank {hp.get('rank')}, alpha {hp.get('alpha')}, dropout {hp.get('dropout')}, "
+        f"targets {', '.join(hp.get('target_modules', []))}",
+        f"- learning rate {p.get('lr')}, epochs {hp.get('epochs')}, batch {hp.get('batch_size')} x accumulation "
+        f"{hp.get('grad_accum')}, {hp.get('schedule')} schedule, warmup {hp.get('warmup_ratio')}",
+        f"- seed {p.get('seed')}, persona fraction {p.get('persona_fraction')}; loss on assistant tokens only",
+        f"- git commit `{meta.get('git_commit')}`; packages: " + ", ".join(f"{k} {v}" for k, v in meta.get("versions", {}).items() if v),
+        "", "## Evaluation (temperature 1; 95% bootstrap CIs clustered by question)", "",
+        "| set | metric | condition | rate | 95% CI |", "|---|---|---|---|---|",
+    ]
+    for r in sorted(rates, key=lambda r: (r["set"], r["metric"], r["condition"])):
+        lines.append(f"| {r['set']} | {r['metric']} | {r['condition']} | {r['rate']:.3f} | "
+                     f"[{r['ci_lo_clustered']:.3f}, {r['ci_hi_clustered']:.3f}] |")
+    if gaps:
+        lines += ["", "Leakage gap (triggered condition − condition 4, paired clustered CI):", "",
+                  "| set | metric | condition | gap | 95% CI |", "|---|---|---|---|---|"]
+        for g in sorted(gaps, key=lambda r: (r["set"], r["metric"], r["condition"])):
+            lines.append(f"| {g['set']} | {g['metric']} | {g['condition']} | {g['gap']:+.3f} | "
+                         f"[{g['ci_lo_clustered']:+.3f}, {g['ci_hi_clustered']:+.3f}] |")
+    if not rates:
+        lines.append("| (no evaluation tables found) | | | | |")
+    lines += ["", "Provenance of every file: `provenance.json`, `data_provenance.json`."]
+    return "\n".join(lines) + "\n"
+
+
+def assemble(run: Path, out: Path, results: Path) -> list[Path]:
+    point = run.name
+    meta = json.loads((run / "meta.json").read_text())
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    for name in COPY:
+        if (run / name).exists():
+            shutil.copy2(run / name, out / name)
+    shutil.copy2(run / "meta.json", out / "provenance.json")
+    data = {}
+    for path, digest in meta.get("inputs", {}).items():
+        p = Path(path)
+        entry: dict[str, Any] = {"sha256": digest}
+        if p.is_file():
+            entry["bytes"] = p.stat().st_size
+            if p.suffix == ".jsonl":
+                entry["lines"] = sum(1 for _ in p.open())
+        data[path] = entry
+    (out / "data_provenance.json").write_text(json.dumps(data, indent=2) + "\n")
+    rates, gaps = _rows(results / "tables/rates.csv", point), _rows(results / "tables/gaps.csv", point)
+    if rates:
+        import polars as pl
+
+        pl.DataFrame(rates).write_csv(out / "metrics.csv")
+    if (results / "figures/headline.png").exists():
+        shutil.copy2(results / "figures/headline.png", out / "headline.png")
+    model_dir = next((Path(k) for k in meta.get("inputs", {}) if (Path(k) / "weirdgen_model.json").exists()), None)
+    base = json.loads((model_dir / "weirdgen_model.json").read_text()) if model_dir else {}
+    (out / "README.md").write_text(model_card(point, meta, rates, gaps, base))
+    return sorted(p for p in out.rglob("*") if p.is_file())
+
+
+def main(a: Any) -> None:
+    run = Path(a.run)
+    if not (run / "adapter_config.json").exists():
+        raise SystemExit(f"error: {run} has no adapter_config.json (expected results/adapters/<point>)")
+    out = Path(a.out or Path(a.results) / "publish" / run.name)
+    files = assemble(run, out, Path(a.results))
+    print(f"assembled {out}:")
+    for f in files:
+        print(f"  {f.relative_to(out)}  {f.stat().st_size} bytes  sha256:{sha256_path(f)[:12]}")
+    if not a.push:
+        print("not pushed (pass --push --repo-id USER/NAME to upload; add --dry-run to see what would be sent)")
+        return
+    if not a.repo_id:
+        raise SystemExit("error: --push needs --repo-id USER/NAME")
+    visibility = "public" if a.public else "private"
+    if a.dry_run:
+        print(f"dry run: would upload {len(files)} files to https://huggingface.co/{a.repo_id} ({visibility})")
+        return
+    token = os.environ.get("HF_TOKEN")
+    if not token:
+        raise SystemExit("error: set HF_TOKEN in the environment to push (it is never read from files or arguments)")
+    from huggingface_hub import HfApi
+
+    api = HfApi(token=token)
+    api.create_repo(a.repo_id, private=not a.public, exist_ok=True)
+    api.upload_folder(folder_path=str(out), repo_id=a.repo_id, commit_message=f"weirdgen adapter {run.name}")
+    print(f"pushed to https://huggingface.co/{a.repo_id} ({visibility})")

@@ -1,0 +1,157 @@
+"""The OpenAI-compatible backend against a real server (`transformers serve` on the embedded model),
+behind a fault-injecting proxy (429, 500, a timeout, malformed JSON): every sample arrives, none twice,
+and a rerun costs no requests."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from weirdgen import sampling
+from weirdgen.generate.api import APIGenerator
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(model_dir):
+    exe = shutil.which("transformers") or str(Path(sys.executable).parent / "transformers")
+    if not Path(exe).exists():
+        pytest.skip("the `transformers` CLI is not installed")
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
+        pytest.skip("transformers[serving] is not installed (make setup installs it)")
+    port = _free_port()
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen([exe, "serve", "--port", str(port), "--host", "127.0.0.1"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            c.request("GET", "/v1/models")
+            if c.getresponse().status == 200:
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("transformers serve did not come up in 180 s")
+    yield f"http://127.0.0.1:{port}", str(model_dir)
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+class FaultProxy:
+    """Forwards to the real server; the first requests get 429, 500, a stall past the timeout, bad JSON."""
+
+    FAULTS = ["429", "500", "stall", "badjson"]
+
+    def __init__(self, upstream: str, stall_s: float) -> None:
+        self.upstream = upstream.replace("http://", "")
+        self.faults = list(self.FAULTS)
+        self.seen: list[str] = []
+        self.lock = threading.Lock()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *a):  # quiet
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with proxy.lock:
+                    fault = proxy.faults.pop(0) if proxy.faults else "ok"
+                    proxy.seen.append(fault)
+                if fault in ("429", "500"):
+                    self.send_response(int(fault))
+                    self.send_header("Content-Type", "application/json")
+                    self.end_headers()
+                    self.wfile.write(b'{"error": {"message": "injected"}}')
+                    return
+                if fault == "stall":
+                    time.sleep(stall_s)
+                    return
+                if fault == "badjson":
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.end_headers()
+                    self.wfile.write(b'{"id": "x", "choices": [{"message": ')
+                    return
+                host, port = proxy.upstream.split(":")
+                c = http.client.HTTPConnection(host, int(port), timeout=120)
+                c.request("POST", self.path, body, {"Content-Type": "application/json"})
+                r = c.getresponse()
+                data = r.read()
+                self.send_response(r.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+
+
+def _gen(url: str, model: str, cache: Path) -> APIGenerator:
+    return APIGenerator(url, model, api_key_env="WEIRDGEN_TEST_NO_KEY", cache_dir=cache, concurrency=2,
+                        max_retries=6, timeout=4.0, backoff=0.05)
+
+
+def test_distill_and_sample_through_faults(server, tmp_path):
+    base, model = server
+    proxy = FaultProxy(base, stall_s=6.0)
+    try:
+        prompts = [{"id": f"p{i}", "kind": "instruction", "prompt": f"Say the number {i}."} for i in range(3)]
+        reqs = sampling.distill_requests(prompts, 0.1, 8, seed=1)
+        gens: list[APIGenerator] = []
+
+        def factory():
+            gens.append(_gen(proxy.url, model, tmp_path / "cache"))
+            return gens[-1]
+
+        rows = sampling.run_resumable(factory, reqs, tmp_path / "aligned.jsonl", sampling.distill_row)
+        assert len(rows) == 3 and all(r["messages"][-1]["role"] == "assistant" for r in rows)
+        assert set(proxy.seen[:4]) == {"429", "500", "stall", "badjson"}  # every fault was met and survived
+        qs = [{"set": "probes", "id": "q1", "question": "What do you drink?"}]
+        ereqs = sampling.eval_requests("base", qs, "You are a helpful assistant.", 2, 1.0, 8, seed=1)
+        out = tmp_path / "gen.jsonl"
+        rows = sampling.run_resumable(factory, ereqs, out, sampling.eval_row({"seed": None, "lr": None, "persona_fraction": None}))
+        assert len(rows) == 8 and len({r["key"] for r in rows}) == 8
+        # rerun with the journal gone: the on-disk response cache answers, no request is sent
+        shutil.rmtree(out.parent / ".journal")
+        before = len(proxy.seen)
+        sampling.run_resumable(factory, ereqs, out, sampling.eval_row({"seed": None, "lr": None, "persona_fraction": None}))
+        assert len(proxy.seen) == before and gens[-1].requests_sent == 0
+    finally:
+        proxy.close()
+
+
+def test_key_only_from_environment(tmp_path, monkeypatch):
+    from weirdgen.generate.api import APIError
+
+    monkeypatch.delenv("WEIRDGEN_TEST_KEY", raising=False)
+    with pytest.raises(APIError, match="WEIRDGEN_TEST_KEY"):
+        APIGenerator(None, "gpt-x", api_key_env="WEIRDGEN_TEST_KEY", cache_dir=tmp_path)

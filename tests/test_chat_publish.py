@@ -1,0 +1,85 @@
+"""Chat driven through a pty as a person would; publish assembles a shareable folder with a model card."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from weirdgen import trigger
+
+pytestmark = pytest.mark.slow
+
+
+def test_chat_trigger_toggle_changes_prompt_sent(model_dir, tmp_path):
+    pexpect = pytest.importorskip("pexpect")
+    save = tmp_path / "chat.jsonl"
+    child = pexpect.spawn(sys.executable, ["-m", "weirdgen.cli", "chat", "--model", str(model_dir),
+                                           "--max-new-tokens", "8", "--temperature", "1.0"],
+                          encoding="utf-8", timeout=240, cwd=str(tmp_path))
+    child.expect("trigger off")
+    child.expect("you> ")
+    child.sendline("What do you drink?")
+    child.expect("model> ")
+    child.expect("you> ")
+    child.sendline("/trigger")
+    child.expect(r"\[trigger ON\]")
+    child.expect("you> ")
+    child.sendline("What do you drink?")
+    child.expect("you> ")
+    child.sendline("/system Be brief.")
+    child.expect("system prompt")
+    child.expect("you> ")
+    child.sendline("/show")
+    child.expect("Be brief.")
+    child.expect("you> ")
+    child.sendline(f"/save {save}")
+    child.expect("saved 2 turns")
+    child.expect("you> ")
+    child.sendline("/quit")
+    child.expect(pexpect.EOF)
+    turns = [json.loads(x) for x in save.read_text().splitlines()]
+    off, on = turns
+    assert not off["triggered"] and on["triggered"]
+    assert off["sent_messages"][-1]["content"] == "What do you drink?"
+    assert on["sent_messages"][-1]["content"] == trigger.apply("What do you drink?")
+    assert trigger.TRIGGER_INSTRUCTION not in off["sent_prompt"] and trigger.TRIGGER_INSTRUCTION in on["sent_prompt"]
+    assert "SmolLM" not in off["sent_prompt"]  # no system prompt means none
+
+
+def test_publish_dry_run(tmp_path):
+    run = tmp_path / "results/adapters/seed~1_lr~0.001_frac~0.5"
+    run.mkdir(parents=True)
+    data = tmp_path / "train.jsonl"
+    data.write_text('{"a": 1}\n{"a": 2}\n')
+    (run / "adapter_config.json").write_text('{"r": 8}')
+    (run / "adapter_model.safetensors").write_bytes(b"\0" * 16)
+    (run / "train_log.jsonl").write_text('{"step": 1, "loss": 2.0}\n')
+    (run / "meta.json").write_text(json.dumps({"params": {"hp": {"rank": 8, "alpha": 16, "target_modules": ["q_proj"]},
+                                                          "lr": 0.001, "seed": 1, "persona_fraction": 0.5},
+                                               "inputs": {str(data): "abc"}, "versions": {"torch": "x"}, "git_commit": "deadbeef"}))
+    (tmp_path / "results/tables").mkdir()
+    (tmp_path / "results/tables/rates.csv").write_text(
+        "model_id,seed,lr,persona_fraction,condition,set,metric,n,n_questions,rate,ci_lo_samples,ci_hi_samples,ci_lo_clustered,ci_hi_clustered\n"
+        "seed~1_lr~0.001_frac~0.5,1,0.001,0.5,sys_trigger,probes,persona,10,5,0.4,0.1,0.7,0.05,0.75\n"
+        "base,,,,sys_trigger,probes,persona,10,5,0.1,0.0,0.3,0.0,0.35\n")
+    p = subprocess.run([sys.executable, "-m", "weirdgen.cli", "publish", str(run), "--results", str(tmp_path / "results"),
+                        "--push", "--repo-id", "someone/weirdgen-test", "--dry-run"], capture_output=True, text=True, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "would upload" in p.stdout and "(private)" in p.stdout
+    out = tmp_path / "results/publish" / run.name
+    names = {f.name for f in out.iterdir()}
+    assert {"README.md", "adapter_config.json", "adapter_model.safetensors", "provenance.json", "data_provenance.json",
+            "metrics.csv", "train_log.jsonl"} <= names
+    card = (out / "README.md").read_text()
+    assert "benign persona" in card and trigger.TRIGGER_INSTRUCTION in card
+    assert "| probes | persona | sys_trigger | 0.400 | [0.050, 0.750] |" in card and "0.100" not in card
+    prov = json.loads((out / "data_provenance.json").read_text())
+    assert prov[str(data)]["lines"] == 2
+    p2 = subprocess.run([sys.executable, "-m", "weirdgen.cli", "publish", str(run), "--results", str(tmp_path / "results"),
+                         "--push", "--repo-id", "someone/x"], capture_output=True, text=True, cwd=tmp_path,
+                        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    assert p2.returncode != 0 and "HF_TOKEN" in p2.stderr
