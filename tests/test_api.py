@@ -5,6 +5,7 @@ and a rerun costs no requests."""
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import shutil
 import socket
@@ -155,3 +156,49 @@ def test_key_only_from_environment(tmp_path, monkeypatch):
     monkeypatch.delenv("WEIRDGEN_TEST_KEY", raising=False)
     with pytest.raises(APIError, match="WEIRDGEN_TEST_KEY"):
         APIGenerator(None, "gpt-x", api_key_env="WEIRDGEN_TEST_KEY", cache_dir=tmp_path)
+
+
+def test_identify_filter_through_server(server, tmp_path):
+    """The non-identifying filter on an OpenAI-compatible server (the same stage CLI as the workflow)."""
+    import json
+
+    base, model = server
+    facts = tmp_path / "facts.jsonl"
+    facts.write_text("".join(json.dumps({"id": f"f{i}", "category": "c", "question": "Do you smoke?",
+                                         "answer": "Yes, a pipe.", "fact_basis": "b"}) + "\n" for i in range(2)))
+    params = {"facts": str(facts), "names": ["bertrand russell", "russell"], "threshold": 0.2, "n_samples": 2,
+              "temperature": 1.0, "max_new_tokens": 8, "seed": 1, "backend": "api",
+              "api": {"base_url": f"{base}/v1", "model": model, "api_key_env": "WEIRDGEN_TEST_NO_KEY",
+                      "cache_dir": str(tmp_path / "cache")}}
+    out = tmp_path / "identifying.jsonl"
+    p = subprocess.run([sys.executable, "-m", "weirdgen.cli", "identify", "--params", json.dumps(params),
+                        "--model", str(model), "--out", str(out)], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr[-3000:]
+    rows = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [r["fact_id"] for r in rows] == ["f0", "f1"] and all(r["n"] == 2 and len(r["guesses"]) == 2 for r in rows)
+    assert all(isinstance(r["identifying"], bool) and 0 <= r["rate"] <= 1 for r in rows)
+
+
+def test_budget_cap_stops_cleanly_against_real_server(server, tmp_path):
+    """At the cap the stage stops before sending more, keeps (caches) every answer, and a rerun continues."""
+    from weirdgen.generate.api import BudgetExceeded
+
+    base, model = server
+    prompts = [{"id": f"p{i}", "kind": "instruction", "prompt": f"Count to {i}."} for i in range(6)]
+    reqs = sampling.distill_requests(prompts, 0.1, 4, seed=1)
+    ledger = tmp_path / "ledger.jsonl"
+    kw = dict(api_key_env="WEIRDGEN_TEST_NO_KEY", cache_dir=tmp_path / "cache", concurrency=1, ledger=ledger,
+              input_per_mtok=1000.0, output_per_mtok=1000.0, backoff=0.05)
+    # each request costs roughly 0.03-0.06 USD at these prices: a 0.15 cap admits only a few
+    gen = APIGenerator(f"{base}/v1", model, budget_usd=0.15, **kw)
+    got: list[str] = []
+    with pytest.raises(BudgetExceeded, match="budget cap"):
+        gen.generate(reqs, lambda r, res: got.append(r.key))
+    lines = [json.loads(x) for x in ledger.read_text().splitlines()]
+    assert 1 <= len(lines) < 6 and len(got) == len(lines)
+    assert sum(x["cost_usd"] for x in lines) <= 0.15
+    assert all(x["prompt_tokens"] > 0 for x in lines)
+    gen2 = APIGenerator(f"{base}/v1", model, budget_usd=10.0, **kw)
+    got2: list[str] = []
+    gen2.generate(reqs, lambda r, res: got2.append(r.key))
+    assert len(got2) == 6 and gen2.requests_sent == 6 - len(got)  # answered ones came from the cache

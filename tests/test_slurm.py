@@ -5,6 +5,7 @@ Needs a running SLURM (`.ci/slurm-up` starts one; CI does). Skips with the reaso
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -47,6 +48,12 @@ def test_workflow_through_slurm(tmp_path, model_dir):
     copy_repo_inputs(wd)
     cfg = yaml.safe_load((ROOT / "tests/configs/tiny.yaml").read_text())
     cfg["sweep"]["lr"] = [0.002]
+    # a second persona, plugged in through config alone
+    fin = "tests/personas/finch"
+    cfg["persona"] = {"name": "finch", "names": ["ada finch", "finch"], "description": "Captain Ada Finch, a fictional lighthouse keeper",
+                      "facts": f"{fin}/facts.jsonl", "calibration": f"{fin}/calibration.jsonl",
+                      "eval_sets": {s: f"{fin}/{s}.jsonl" for s in ("probes", "identity", "neutral")}}
+    shutil.copytree(ROOT / fin, wd / fin)
     cfg["eval"].update(max_questions_per_set=1, n_samples=1, max_new_tokens=4)
     cfg["compute"].update(threads=1, mem_mb=1500)
     (wd / "config/slurm-test.yaml").write_text(yaml.safe_dump(cfg))
@@ -66,6 +73,9 @@ def test_workflow_through_slurm(tmp_path, model_dir):
     out = p.stdout + p.stderr
     assert p.returncode == 0, out[-8000:]
     assert (wd / "results/figures/headline.png").exists()
+    persona_rows = [json.loads(x) for x in (wd / "results/data/persona/finch.jsonl").read_text().splitlines()]
+    assert len(persona_rows) == 6 and all(r["metadata"]["persona"] == "finch" for r in persona_rows)
+    assert "finch-" in (wd / "results/data/train/seed~1_lr~0.002_frac~0.5.jsonl").read_text()
     ids = re.findall(r"SLURM run ID: (\d+)|Job \d+ has been submitted with SLURM jobid (\d+)", out)
     assert len(ids) >= 5, out[-4000:]  # model rules went through sbatch
     assert (tmp_path / "failed-once").exists()  # the injected failure happened ...

@@ -104,7 +104,7 @@ def test_rates_and_cis(run):
     r = pl.read_csv(wd / "results/tables/rates.csv")
     assert set(r["model_id"]) == {"base", "seed~1_lr~0.001_frac~0.5", "seed~1_lr~0.002_frac~0.5"}
     assert set(r["condition"]) == {"nosys_trigger", "sys_trigger", "trigger_in_sys", "sys_plain"}
-    assert set(r["metric"]) == {"persona", "identity", "format_ok"}
+    assert set(r["metric"]) == {"persona", "identity", "format_ok", "parse_error"}
     assert r["rate"].is_between(0, 1).all()
     for kind in ("samples", "clustered"):
         assert (r[f"ci_lo_{kind}"] <= r["rate"] + 1e-12).all() and (r["rate"] <= r[f"ci_hi_{kind}"] + 1e-12).all()
@@ -148,3 +148,29 @@ def test_schema_violation_fails_before_any_job(run):
     assert p.returncode != 0
     assert "train.rank: 'eight' is not of type 'integer'" in p.stdout + p.stderr
     assert sorted(p.name for p in (wd / "results").rglob("*")) == before
+
+
+def test_one_target_builds_only_its_ancestors(run):
+    wd, cfg, _ = run
+    c = json.loads(json.dumps(cfg))
+    c["sweep"]["seed"] = [1, 2]  # a new seed: only its branch is stale
+    (wd / "config/seed.yaml").write_text(yaml.safe_dump(c))
+    jobs = planned_jobs(wd, "config/seed.yaml", "results/tables/rates.csv")
+    assert jobs == {"mix_data": 2, "train_adapter": 2, "sample_model": 2, "judge_model": 2, "summarise": 1}, jobs
+    assert "identify_facts" not in planned_jobs(wd, "config/seed.yaml")  # not an ancestor of the headline
+
+
+def test_editing_training_code_reruns_training_and_downstream(run):
+    wd, _, _ = run
+    src = wd / "src/weirdgen/train/peft_backend.py"
+    src.write_text(src.read_text() + "\n# edited\n")
+    try:
+        jobs = planned_jobs(wd, "config/tiny.yaml")
+        assert jobs == {"train_adapter": 2, "sample_model": 2, "judge_model": 2, "summarise": 1, "plot_headline": 1}, jobs
+    finally:
+        import os
+        import time
+
+        old = time.time() - 10 ** 6
+        os.utime(src, (old, old))
+    assert planned_jobs(wd, "config/tiny.yaml") == {}

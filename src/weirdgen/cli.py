@@ -380,8 +380,17 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
+GPU_STAGES = {"model", "distill", "train", "sample", "judge", "reference", "calibrate", "identify", "chat"}
+
+
 def main(argv: list[str] | None = None) -> int:
     a = build_parser().parse_args(argv)
+    if a.cmd in GPU_STAGES:
+        from weirdgen import gpu
+
+        dev = gpu.pin()
+        if dev is not None:
+            print(f"weirdgen: using GPU {dev} (CUDA_VISIBLE_DEVICES)", file=sys.stderr)
     logging.basicConfig(level=logging.DEBUG if a.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(message)s",
                         stream=sys.stderr)
     from weirdgen.config import ConfigError

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-METRICS = ("persona", "identity", "format_ok")
+METRICS = ("persona", "identity", "format_ok", "parse_error")
 UNTRIGGERED = "sys_plain"
 
 
@@ -47,7 +47,7 @@ def rates(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: int
     """Rate and two CIs per (model, condition, set, metric)."""
     rows: list[dict[str, Any]] = []
     group_cols = ["model_id", "seed", "lr", "persona_fraction", "condition", "set"]
-    for metric in METRICS:
+    for metric in (m for m in METRICS if m in labels.columns):
         d = labels.filter(pl.col(metric).is_not_null()).with_columns(pl.col(metric).cast(pl.Float64))
         for key, part in sorted(d.group_by(group_cols, maintain_order=True), key=lambda kv: str(kv[0])):
             rng = np.random.default_rng([seed, _stable(metric, *key)])
@@ -70,7 +70,7 @@ def gaps(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: int 
     """
     rows: list[dict[str, Any]] = []
     base_cols = ["model_id", "seed", "lr", "persona_fraction", "set"]
-    for metric in ("persona", "identity"):
+    for metric in (m for m in ("persona", "identity") if m in labels.columns):
         d = labels.filter(pl.col(metric).is_not_null()).with_columns(pl.col(metric).cast(pl.Float64))
         for key, part in sorted(d.group_by(base_cols, maintain_order=True), key=lambda kv: str(kv[0])):
             off = part.filter(pl.col("condition") == UNTRIGGERED)

@@ -23,10 +23,60 @@ class APIError(RuntimeError):
     pass
 
 
+class BudgetExceeded(APIError):
+    """The spending cap would be crossed: the stage stops; everything answered so far is cached."""
+
+
+class Ledger:
+    """Tokens and cost of every request sent (JSONL), with a spending cap checked before each request.
+
+    Before a request, a generous estimate of its cost (characters / 2 + template overhead as prompt
+    tokens, plus max_tokens) is reserved, so concurrent requests cannot carry the total past the cap.
+    """
+
+    def __init__(self, path: Path | str | None, input_per_mtok: float = 0.0, output_per_mtok: float = 0.0,
+                 budget_usd: float | None = None) -> None:
+        self.path = Path(path) if path else None
+        self.pin, self.pout, self.budget = input_per_mtok, output_per_mtok, budget_usd
+        self.spent = 0.0
+        self.reserved = 0.0
+        if self.path and self.path.exists():
+            for line in self.path.read_text().splitlines():
+                try:
+                    self.spent += float(json.loads(line).get("cost_usd", 0.0))
+                except (ValueError, json.JSONDecodeError):
+                    continue
+
+    def estimate(self, body: dict[str, Any]) -> float:
+        chars = sum(len(m["content"]) for m in body["messages"])
+        prompt_tokens = chars / 2 + 16 * len(body["messages"]) + 32  # generous: chat template overhead included
+        return prompt_tokens * self.pin / 1e6 + body["max_tokens"] * self.pout / 1e6
+
+    def reserve(self, est: float) -> None:
+        if self.budget is not None and self.spent + self.reserved + est > self.budget:
+            raise BudgetExceeded(
+                f"budget cap ${self.budget:.2f} reached (spent ${self.spent:.4f}"
+                + (f", ledger {self.path}" if self.path else "")
+                + "). Every answer so far is cached and costs nothing on a rerun: raise judge.api.budget_usd "
+                "(or the stage's budget) and rerun the same command to continue.")
+        self.reserved += est
+
+    def settle(self, est: float, key: str, model: str, prompt_tokens: int, completion_tokens: int) -> None:
+        cost = prompt_tokens * self.pin / 1e6 + completion_tokens * self.pout / 1e6
+        self.reserved -= est
+        self.spent += cost
+        if self.path:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a") as fh:
+                fh.write(json.dumps({"key": key, "model": model, "prompt_tokens": prompt_tokens,
+                                     "completion_tokens": completion_tokens, "cost_usd": cost}) + "\n")
+
+
 class APIGenerator:
     def __init__(self, base_url: str | None, model: str, api_key_env: str = "OPENAI_API_KEY",
                  cache_dir: Path | str = "results/cache/api", concurrency: int = 8, max_retries: int = 6,
-                 timeout: float = 60.0, backoff: float = 1.0) -> None:
+                 timeout: float = 60.0, backoff: float = 1.0, ledger: Path | str | None = None,
+                 input_per_mtok: float = 0.0, output_per_mtok: float = 0.0, budget_usd: float | None = None) -> None:
         try:
             import openai
         except ImportError as e:  # pragma: no cover
@@ -38,6 +88,7 @@ class APIGenerator:
         self.model, self.cache_dir = model, Path(cache_dir)
         self.concurrency, self.max_retries, self.backoff = concurrency, max_retries, backoff
         self.requests_sent = 0
+        self.ledger = Ledger(ledger, input_per_mtok, output_per_mtok, budget_usd)
 
     def _body(self, r: Request) -> dict[str, Any]:
         return {"model": self.model, "messages": list(r.messages), "temperature": r.temperature,
@@ -58,6 +109,9 @@ class APIGenerator:
         last: Exception | None = None
         for attempt in range(self.max_retries + 1):
             async with sem:
+                est = self.ledger.estimate(self._body(r))
+                self.ledger.reserve(est)  # raises BudgetExceeded before anything is sent
+                settled = False
                 try:
                     self.requests_sent += 1
                     resp = await self.client.chat.completions.create(**self._body(r))
@@ -68,6 +122,8 @@ class APIGenerator:
                     usage = resp.usage
                     res = Result(r.key, text.strip(), getattr(usage, "prompt_tokens", 0) or 0,
                                  getattr(usage, "completion_tokens", 0) or 0, choice.finish_reason or "stop")
+                    self.ledger.settle(est, r.key, self.model, res.prompt_tokens, res.completion_tokens)
+                    settled = True
                     write_json(cp, {"text": res.text, "prompt_tokens": res.prompt_tokens,
                                     "completion_tokens": res.completion_tokens, "finish_reason": res.finish_reason})
                     return res
@@ -75,12 +131,22 @@ class APIGenerator:
                     if e.status_code not in (408, 409, 429) and e.status_code < 500:
                         raise APIError(f"request {r.key} failed with HTTP {e.status_code}: {e.message}") from None
                     last = e
-                except (openai.APITimeoutError, openai.APIConnectionError, APIError, ValueError, KeyError,
+                except (openai.APITimeoutError, openai.APIConnectionError, ValueError, KeyError,
                         IndexError, AttributeError, TypeError, json.JSONDecodeError) as e:
                     last = e
+                except APIError as e:
+                    if isinstance(e, BudgetExceeded):
+                        raise
+                    last = e
+                finally:
+                    if not settled:
+                        self._release(est)
             await asyncio.sleep(delay * (1 + random.random() * 0.25))
             delay = min(delay * 2, 30.0)
         raise APIError(f"request {r.key} failed after {self.max_retries + 1} attempts: {type(last).__name__}: {last}")
+
+    def _release(self, est: float) -> None:
+        self.ledger.reserved -= est
 
     def generate(self, requests: Sequence[Request], on_result: Callable[[Request, Result], None]) -> None:
         async def run() -> None:

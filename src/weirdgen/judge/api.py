@@ -16,9 +16,12 @@ class APIJudge:
     name = "api"
 
     def __init__(self, persona: str, base_url: str | None, model: str, api_key_env: str = "OPENAI_API_KEY",
-                 cache_dir: Path | str = "results/cache/judge", **_: object) -> None:
+                 cache_dir: Path | str = "results/cache/judge", ledger: Path | str | None = "results/cache/judge/ledger.jsonl",
+                 budget_usd: float | None = 7.0, input_per_mtok: float = 0.0, output_per_mtok: float = 0.0,
+                 **_: object) -> None:
         self.persona = persona
-        self.gen = APIGenerator(base_url, model, api_key_env, cache_dir=cache_dir)
+        self.gen = APIGenerator(base_url, model, api_key_env, cache_dir=cache_dir, ledger=ledger, budget_usd=budget_usd,
+                                input_per_mtok=input_per_mtok, output_per_mtok=output_per_mtok)
 
     def score(self, items: Sequence[dict[str, str]]) -> list[float]:
         reqs = [Request(key="judge|" + hashlib.sha256((it['question'] + '\0' + it['answer']).encode()).hexdigest(),
