@@ -56,6 +56,11 @@ def server(model_dir):
     else:
         proc.kill()
         pytest.fail("transformers serve did not come up in 180 s")
+    # warm up: the first request loads the model
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+    c.request("POST", "/v1/chat/completions", json.dumps({"model": str(model_dir), "max_tokens": 2,
+              "messages": [{"role": "user", "content": "hi"}]}), {"Content-Type": "application/json"})
+    assert c.getresponse().status == 200
     yield f"http://127.0.0.1:{port}", str(model_dir)
     proc.terminate()
     proc.wait(timeout=30)
@@ -118,12 +123,12 @@ class FaultProxy:
 
 def _gen(url: str, model: str, cache: Path) -> APIGenerator:
     return APIGenerator(url, model, api_key_env="WEIRDGEN_TEST_NO_KEY", cache_dir=cache, concurrency=2,
-                        max_retries=6, timeout=4.0, backoff=0.05)
+                        max_retries=6, timeout=15.0, backoff=0.05)
 
 
 def test_distill_and_sample_through_faults(server, tmp_path):
     base, model = server
-    proxy = FaultProxy(base, stall_s=6.0)
+    proxy = FaultProxy(base, stall_s=20.0)
     try:
         prompts = [{"id": f"p{i}", "kind": "instruction", "prompt": f"Say the number {i}."} for i in range(3)]
         reqs = sampling.distill_requests(prompts, 0.1, 8, seed=1)

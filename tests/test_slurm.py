@@ -33,7 +33,7 @@ def _slurm_ready() -> str | None:
 FAIL_ONCE = """#!/usr/bin/env bash
 # Fault injection: the first `weirdgen judge` call fails, later calls run the real CLI.
 if [ "$1" = judge ] && [ ! -e "{marker}" ]; then touch "{marker}"; echo "injected failure" >&2; exit 1; fi
-exec "{real}" "$@"
+exec {real} "$@"
 """
 
 
@@ -62,7 +62,8 @@ def test_workflow_through_slurm(tmp_path, model_dir):
     bindir = tmp_path / "bin"
     bindir.mkdir()
     wrapper = bindir / "weirdgen"
-    wrapper.write_text(FAIL_ONCE.format(marker=tmp_path / "failed-once", real=shutil.which("weirdgen")))
+    real = shutil.which("weirdgen") or f"{sys.executable} -m weirdgen.cli"
+    wrapper.write_text(FAIL_ONCE.format(marker=tmp_path / "failed-once", real=real))
     wrapper.chmod(0o755)
     env = {**os.environ, "PATH": f"{bindir}:{Path(sys.executable).parent}:{os.environ['PATH']}"}
     cmd = [sys.executable, "-m", "snakemake", "results/figures/headline.png", "--profile", "profiles/slurm",
