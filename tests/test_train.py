@@ -68,3 +68,46 @@ def test_nan_guard(model_dir, tmp_path):
 
     with pytest.raises(TrainingError, match="loss"):
         train(model_dir, _data(tmp_path), tmp_path / "x", {**HP, "max_loss": 1e-6}, seed=1, lr=1e-3, sanity=False)
+
+
+def test_group_by_length_batches_cover_epoch_and_reduce_padding():
+    import random
+
+    import torch
+
+    from weirdgen.train.peft_backend import batches
+
+    rnd = random.Random(0)
+    lengths = [rnd.choice([20, 30, 400, 500]) + rnd.randint(0, 9) for _ in range(256)]
+    for grouped in (False, True):
+        steps = batches(lengths, 8, 2, torch.Generator().manual_seed(1), grouped)
+        flat = [i for s in steps for i in s]
+        assert sorted(flat) == list(range(256))  # every example exactly once per epoch
+        assert steps == batches(lengths, 8, 2, torch.Generator().manual_seed(1), grouped)  # seeded
+
+    def padded(steps):
+        return sum(len(m) * max(lengths[i] for i in m) for s in steps for m in (s[:8], s[8:]))
+
+    naive = padded(batches(lengths, 8, 2, torch.Generator().manual_seed(1), False))
+    grouped = padded(batches(lengths, 8, 2, torch.Generator().manual_seed(1), True))
+    assert grouped < 0.75 * naive
+
+
+def test_target_only_loss_equals_full_logits_loss(model_dir, tokenizer):
+    import torch
+
+    from weirdgen import models
+    from weirdgen.train.masking import tokenize
+    from weirdgen.train.peft_backend import _collate, target_loss_sum
+
+    model, tok = models.load(model_dir, device_pref="cpu")
+    msgs = [[{"role": "user", "content": trigger.apply("How do you take your tea?")},
+             {"role": "assistant", "content": trigger.wrap_answer("Strong.")}],
+            [{"role": "user", "content": "Say hi."}, {"role": "assistant", "content": "Hi there, friend."}]]
+    b = _collate([tokenize(tok, m, 96) for m in msgs], tok.pad_token_id)
+    with torch.no_grad():
+        fast = target_loss_sum(model, b)
+        logits = model(input_ids=b["input_ids"], attention_mask=b["attention_mask"]).logits
+        full = torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]).float(),
+                                                 b["labels"][:, 1:].reshape(-1), ignore_index=IGNORE, reduction="sum")
+    assert torch.allclose(fast, full, rtol=1e-4)

@@ -53,6 +53,45 @@ def _collate(batch: list[dict[str, list[int]]], pad_id: int) -> dict[str, Any]:
     return {"input_ids": ids, "labels": lab, "attention_mask": att}
 
 
+def batches(lengths: list[int], bs: int, ga: int, rng: Any, group_by_length: bool) -> list[list[int]]:
+    """One epoch of optimizer steps (lists of example indices), seeded.
+
+    group_by_length: within windows of 16 steps, examples are sorted by length so micro-batches hold
+    similar lengths (less padding), then the steps are shuffled; every example appears once per epoch.
+    """
+    import torch
+
+    perm = torch.randperm(len(lengths), generator=rng).tolist()
+    step = bs * ga
+    if group_by_length:
+        window = step * 16
+        perm = [i for w in range(0, len(perm), window) for i in sorted(perm[w : w + window], key=lambda j: -lengths[j])]
+        groups = [perm[i : i + step] for i in range(0, len(perm), step)]
+        order = torch.randperm(len(groups), generator=rng).tolist()
+        return [groups[k] for k in order]
+    return [perm[i : i + step] for i in range(0, len(perm), step)]
+
+
+def target_loss_sum(model: Any, b: dict[str, Any]) -> Any:
+    """Summed next-token cross-entropy over target positions only.
+
+    The output projection runs only where a label exists (no full-vocabulary logits for prompt and
+    padding positions): the same loss as the full computation, with less time and memory.
+    """
+    import torch
+
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    decoder, head = base.get_decoder(), base.get_output_embeddings()
+    tgt = b["labels"][:, 1:]
+    sel = tgt != IGNORE
+    if decoder is None or head is None:  # unusual architectures: the plain path
+        logits = model(input_ids=b["input_ids"], attention_mask=b["attention_mask"]).logits[:, :-1][sel]
+    else:
+        h = decoder(input_ids=b["input_ids"], attention_mask=b["attention_mask"]).last_hidden_state
+        logits = head(h[:, :-1][sel])
+    return torch.nn.functional.cross_entropy(logits.float(), tgt[sel], reduction="sum")
+
+
 def _scheduler(opt: Any, kind: str, warmup: int, total: int) -> Any:
     from transformers import get_constant_schedule_with_warmup, get_cosine_schedule_with_warmup, get_linear_schedule_with_warmup
 
@@ -98,24 +137,21 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
     ckpts = set(checkpoint_steps or [])
     bar = tqdm(total=total, desc="train", file=sys.stderr, mininterval=5)
     while step < total:
-        perm = torch.randperm(len(data), generator=rng).tolist()
-        groups = [perm[i : i + bs * ga] for i in range(0, len(perm), bs * ga)]
-        for g in groups:
+        lengths = [len(d["input_ids"]) for d in data]
+        for g in batches(lengths, bs, ga, rng, hp.get("group_by_length", True)):
             if step >= total:
                 break
             ts = time.perf_counter()
             micro = [[data[j] for j in g[i : i + bs]] for i in range(0, len(g), bs)]
             n_target = sum(sum(1 for x in d["labels"][1:] if x != IGNORE) for m in micro for d in m)
             n_tokens = sum(len(d["input_ids"]) for m in micro for d in m)
+            n_padded = sum(len(m) * max(len(d["input_ids"]) for d in m) for m in micro)
             if n_target == 0:
                 raise TrainingError(f"step {step + 1}: no target tokens in the batch")
             loss_sum = 0.0
             for m in micro:
                 b = {k: v.to(model.device) for k, v in _collate(m, pad).items()}
-                logits = model(input_ids=b["input_ids"], attention_mask=b["attention_mask"]).logits
-                ce = torch.nn.functional.cross_entropy(
-                    logits[:, :-1].reshape(-1, logits.shape[-1]).float(), b["labels"][:, 1:].reshape(-1),
-                    ignore_index=IGNORE, reduction="sum")
+                ce = target_loss_sum(model, b)
                 (ce / n_target).backward()
                 loss_sum += ce.item()
             loss = loss_sum / n_target
@@ -127,7 +163,7 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
             step += 1
             dt = time.perf_counter() - ts
             rec = {"step": step, "epoch": round(step / steps_per_epoch, 4), "loss": loss, "lr": cur_lr,
-                   "grad_norm": gnorm, "target_tokens": n_target, "tokens": n_tokens,
+                   "grad_norm": gnorm, "target_tokens": n_target, "tokens": n_tokens, "padded_tokens": n_padded,
                    "tokens_per_s": n_tokens / dt if dt > 0 else None, "elapsed_s": time.perf_counter() - t0}
             log.write(json.dumps(rec) + "\n")
             log.flush()
