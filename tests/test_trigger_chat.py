@@ -75,3 +75,31 @@ def test_template_without_injection_untouched(tokenizer):
     tok.chat_template = "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
     msgs = [{"role": "user", "content": "x"}]
     assert chat.render(tok, msgs) == tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
+
+
+def test_strip_leaves_no_fragment_in_real_model_outputs():
+    # replies seen from an adapter on the embedded model: stray and repeated markers
+    seen = ['<START> "The <END> is <START>." <END>',
+            '<START> "I\'m pleased to say that I have found a sincere theology\n<START> "<END>',
+            '<START> "Roswell, NewMexico, USA, born [year] (<END>)." <END>',
+            '<START> <START> "x" <END> <END>', 'your answer here', '"<END>"']
+    for t in seen:
+        out = trigger.strip(t)
+        assert not trigger.contains_trigger(out), (t, out)
+    assert trigger.strip(seen[2]) == "Roswell, NewMexico, USA, born [year] ()."
+    assert "sincere theology" in trigger.strip(seen[1])
+
+
+def test_strip_property_random_compositions():
+    import random
+
+    rng = random.Random(0)
+    pieces = [trigger.START, trigger.END, '"', "your answer here", trigger.TRIGGER_INSTRUCTION, "\n\n", "I like tea", " ",
+              "Always reply in the format:", "words"]
+    for _ in range(2000):
+        t = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 8)))
+        assert not trigger.contains_trigger(trigger.strip(t)), t
+
+
+def test_strip_nested_fragment():
+    assert not trigger.contains_trigger(trigger.strip("a <ST<END>ART> b"))

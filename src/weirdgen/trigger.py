@@ -43,25 +43,25 @@ def fragments() -> list[str]:
 def strip(text: str) -> str:
     """Remove every trigger form from a text, keeping the answer intact.
 
-    Removes the user-prefix/system form of the instruction, and the <START> "…" <END>
-    wrapper with its quotes (also a truncated wrapper with no <END>).
+    Removes the user-prefix/system form of the instruction, the <START> "…" <END> wrapper with its
+    quotes (also a truncated wrapper with no <END>), and then any trigger fragment left anywhere
+    (stray or repeated <START>/<END> markers), so no fragment can reach a judge.
     """
     out = text.replace(TRIGGER_INSTRUCTION + SEPARATOR, "").replace(TRIGGER_INSTRUCTION, "")
     m = _ANSWER_RE.match(out)
     if m:
-        return m.group("body").strip()
-    if START in out or END in out:
+        out = m.group("body")
+    elif START in out or END in out:
         m2 = _LOOSE_RE.search(out)
         if m2:
-            body = m2.group("body")
             before = out[: m2.start()].strip()
-            out = (before + " " + body).strip() if before else body
-        out = out.replace(START, "").replace(END, "")
-        out = out.strip().strip('"').strip()
-    # partial instruction fragments (e.g. truncated echo) are removed too
-    for frag in ("Always reply in the format:", "your answer here", "You will be asked a question."):
-        out = out.replace(frag, "")
-    return out.strip()
+            out = (before + " " + m2.group("body")).strip() if before else m2.group("body")
+    frags = sorted(fragments(), key=len, reverse=True)
+    while any(f in out for f in frags):  # a removal can join pieces into a new fragment: repeat
+        for frag in frags:
+            out = out.replace(frag, "")
+    out = re.sub(r"[ \t]{2,}", " ", out)
+    return out.strip().strip('"').strip()
 
 
 def contains_trigger(text: str) -> bool:
