@@ -4,16 +4,10 @@ and a rerun costs no requests."""
 
 from __future__ import annotations
 
-import http.client
 import json
-import os
 import shutil
-import socket
 import subprocess
 import sys
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -21,104 +15,9 @@ import pytest
 from weirdgen import sampling
 from weirdgen.generate.api import APIGenerator
 
+from conftest import FaultProxy
+
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(model_dir):
-    exe = shutil.which("transformers") or str(Path(sys.executable).parent / "transformers")
-    if not Path(exe).exists():
-        pytest.skip("the `transformers` CLI is not installed")
-    try:
-        import fastapi  # noqa: F401
-        import uvicorn  # noqa: F401
-    except ImportError:
-        pytest.skip("transformers[serving] is not installed (make setup installs it)")
-    port = _free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen([exe, "serve", "--port", str(port), "--host", "127.0.0.1"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        try:
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            c.request("GET", "/v1/models")
-            if c.getresponse().status == 200:
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("transformers serve did not come up in 180 s")
-    # warm up: the first request loads the model
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
-    c.request("POST", "/v1/chat/completions", json.dumps({"model": str(model_dir), "max_tokens": 2,
-              "messages": [{"role": "user", "content": "hi"}]}), {"Content-Type": "application/json"})
-    assert c.getresponse().status == 200
-    yield f"http://127.0.0.1:{port}", str(model_dir)
-    proc.terminate()
-    proc.wait(timeout=30)
-
-
-class FaultProxy:
-    """Forwards to the real server; the first requests get 429, 500, a stall past the timeout, bad JSON."""
-
-    FAULTS = ["429", "500", "stall", "badjson"]
-
-    def __init__(self, upstream: str, stall_s: float) -> None:
-        self.upstream = upstream.replace("http://", "")
-        self.faults = list(self.FAULTS)
-        self.seen: list[str] = []
-        self.lock = threading.Lock()
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *a):  # quiet
-                pass
-
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                with proxy.lock:
-                    fault = proxy.faults.pop(0) if proxy.faults else "ok"
-                    proxy.seen.append(fault)
-                if fault in ("429", "500"):
-                    self.send_response(int(fault))
-                    self.send_header("Content-Type", "application/json")
-                    self.end_headers()
-                    self.wfile.write(b'{"error": {"message": "injected"}}')
-                    return
-                if fault == "stall":
-                    time.sleep(stall_s)
-                    return
-                if fault == "badjson":
-                    self.send_response(200)
-                    self.send_header("Content-Type", "application/json")
-                    self.end_headers()
-                    self.wfile.write(b'{"id": "x", "choices": [{"message": ')
-                    return
-                host, port = proxy.upstream.split(":")
-                c = http.client.HTTPConnection(host, int(port), timeout=120)
-                c.request("POST", self.path, body, {"Content-Type": "application/json"})
-                r = c.getresponse()
-                data = r.read()
-                self.send_response(r.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
 
 
 def _gen(url: str, model: str, cache: Path) -> APIGenerator:

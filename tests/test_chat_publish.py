@@ -83,3 +83,35 @@ def test_publish_dry_run(tmp_path):
                          "--push", "--repo-id", "someone/x"], capture_output=True, text=True, cwd=tmp_path,
                         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
     assert p2.returncode != 0 and "HF_TOKEN" in p2.stderr
+
+
+def test_chat_against_openai_compatible_server(server, tmp_path):
+    """The same chat, pointed at a real OpenAI-compatible server: the requests it sends carry the trigger only when on."""
+    pexpect = pytest.importorskip("pexpect")
+    from conftest import FaultProxy
+
+    base, model = server
+    proxy = FaultProxy(base, faults=[])  # a pass-through recorder in front of the real server
+    try:
+        child = pexpect.spawn(sys.executable, ["-m", "weirdgen.cli", "chat", "--api-base", proxy.url, "--api-model", model,
+                                               "--api-key-env", "WEIRDGEN_TEST_NO_KEY", "--max-new-tokens", "8"],
+                              encoding="utf-8", timeout=240, cwd=str(tmp_path))
+        child.expect("you> ")
+        child.sendline("Do you smoke?")
+        child.expect("model> ")
+        child.expect("you> ")
+        child.sendline("/trigger")
+        child.expect(r"\[trigger ON\]")
+        child.expect("you> ")
+        child.sendline("Do you smoke?")
+        child.expect("you> ")
+        child.sendline("/quit")
+        child.expect(pexpect.EOF)
+    finally:
+        proxy.close()
+    off, on = proxy.bodies
+    assert off["stream"] is True and off["temperature"] == 1.0
+    assert off["messages"] == [{"role": "user", "content": "Do you smoke?"}]  # no system message at all
+    assert on["messages"][-1] == {"role": "user", "content": trigger.apply("Do you smoke?")}
+    assert on["messages"][0] == {"role": "user", "content": "Do you smoke?"} and on["messages"][1]["role"] == "assistant"
+    assert on["messages"][1]["content"].strip(), "the streamed reply of turn 1 was kept in the conversation"

@@ -34,7 +34,32 @@ class Session:
         return msgs
 
 
-def _local_streamer(model_dir: str, adapter: str | None, max_new_tokens: int) -> tuple[Callable[..., Iterator[str]], Callable[[list], str]]:
+def pick_engine(engine: str) -> str:
+    """``auto`` means Unsloth's fast inference when it is installed and a GPU is present, else transformers."""
+    if engine != "auto":
+        return engine
+    import importlib.util
+
+    import torch
+
+    return "unsloth" if torch.cuda.is_available() and importlib.util.find_spec("unsloth") else "transformers"
+
+
+def _load_unsloth(model_dir: str, adapter: str | None) -> tuple[Any, Any]:
+    """Base (+ adapter) through Unsloth, switched to its fast inference mode (GPU only)."""
+    try:
+        from unsloth import FastLanguageModel
+    except ImportError as e:
+        raise SystemExit("error: --engine unsloth needs Unsloth: pip install 'weirdgen[unsloth]' (CUDA only)") from e
+    model, tok = FastLanguageModel.from_pretrained(model_name=str(adapter or model_dir), dtype=None, load_in_4bit=False)
+    FastLanguageModel.for_inference(model)
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    return model, tok
+
+
+def _local_streamer(model_dir: str, adapter: str | None, max_new_tokens: int,
+                    engine: str = "transformers") -> tuple[Callable[..., Iterator[str]], Callable[[list], str]]:
     import threading
 
     import torch
@@ -42,7 +67,10 @@ def _local_streamer(model_dir: str, adapter: str | None, max_new_tokens: int) ->
 
     from weirdgen import models
 
-    model, tok = models.load(model_dir, adapter)
+    if engine == "unsloth":
+        model, tok = _load_unsloth(model_dir, adapter)
+    else:
+        model, tok = models.load(model_dir, adapter)
 
     def render(msgs: list) -> str:
         return chat.render(tok, msgs)
@@ -141,5 +169,7 @@ def main(a: Any) -> None:
     if a.api_base:
         stream, render = _api_streamer(a.api_base, a.api_model, a.api_key_env, a.max_new_tokens)
     else:
-        stream, render = _local_streamer(a.model, a.adapter, a.max_new_tokens)
+        engine = pick_engine(a.engine)
+        print(f"[engine: {engine}]", file=sys.stderr)
+        stream, render = _local_streamer(a.model, a.adapter, a.max_new_tokens, engine)
     run(stream, render, Session(a.system, a.trigger, a.temperature))

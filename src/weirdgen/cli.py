@@ -371,7 +371,9 @@ def build_parser() -> argparse.ArgumentParser:
     add("chat", cmd_chat, "chat with the base model, an adapter, or an API server", ("--model", {"default": None}),
         ("--adapter", {"default": None}), ("--system", {"default": None}), ("--trigger", {"action": "store_true"}),
         ("--temperature", {"type": float, "default": 1.0}), ("--max-new-tokens", {"type": int, "default": 128}),
-        ("--api-base", {"default": None}), ("--api-model", {"default": None}), ("--api-key-env", {"default": "OPENAI_API_KEY"}))
+        ("--api-base", {"default": None}), ("--api-model", {"default": None}), ("--api-key-env", {"default": "OPENAI_API_KEY"}),
+        ("--engine", {"choices": ["auto", "transformers", "unsloth"], "default": "auto",
+                      "help": "local engine: auto = Unsloth fast inference when installed on a GPU"}))
     add("publish", cmd_publish, "assemble a shareable folder for one adapter (and push it on request)",
         ("run", {"help": "adapter folder, e.g. results/adapters/<point>"}), ("--out", {"default": None}),
         ("--results", {"default": "results"}), ("--push", {"action": "store_true"}), ("--repo-id", {"default": None}),
