@@ -19,3 +19,6 @@ rule all:
     default_target: True
     input:
         headline_figure(),
+        all_figures(),
+        f"{R}/tables/audit.csv",
+        f"{R}/tables/provenance.csv",

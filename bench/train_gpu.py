@@ -84,7 +84,7 @@ def step_targets_only(model, batches):
         loss.backward()
 
 
-def run(model, plan, fn, opt, warm=3, steps=16):
+def run(model, plan, fn, opt, warm=3, steps=16):  # noqa: C901
     """plan: list of optimizer steps, each a list of micro-batch length lists."""
     torch.cuda.reset_peak_memory_stats()
     real = padded = 0
@@ -133,6 +133,8 @@ def main() -> None:
     ap.add_argument("--budgets", default="8192,16384,32768")
     ap.add_argument("--out", default=None)
     ap.add_argument("--liger", action="store_true", help="also run with Liger's fused Triton kernels (RMSNorm, RoPE, SwiGLU)")
+    ap.add_argument("--compile", action="store_true", help="also run with each decoder layer compiled (torch.compile, dynamic shapes)")
+    ap.add_argument("--only-compile", action="store_true", help="run only the naive baseline and the compiled variants")
     a = ap.parse_args()
     lengths = json.loads(Path(a.lengths).read_text())["lengths"]
     rng = random.Random(0)
@@ -140,22 +142,30 @@ def main() -> None:
     print(f"device {torch.cuda.get_device_name()}; bf16 matmul peak {peak / 1e12:.0f} TFLOP/s", flush=True)
     rows = []
     budgets = [int(b) for b in a.budgets.split(",")]
-    configs = [(False, False, True, budgets[:1]), (True, False, False, budgets)]
+    configs = [(False, False, True, budgets[:1], False), (True, False, False, budgets, False)]
     if a.liger:
-        configs += [(False, True, False, budgets[:1]), (True, True, False, budgets[1:2])]
-    for gc, liger, with_naive, bud in configs:
+        configs += [(False, True, False, budgets[:1], False), (True, True, False, budgets[1:2], False)]
+    if a.only_compile:
+        configs = [(False, False, True, budgets[:1], False)]
+    if a.compile or a.only_compile:
+        configs += [(False, False, False, budgets[:1], True), (True, False, False, budgets[1:2], True)]
+    for gc, liger, with_naive, bud, compiled in configs:
         if liger:
             from liger_kernel.transformers import apply_liger_kernel_to_llama
 
             apply_liger_kernel_to_llama(rope=True, rms_norm=True, swiglu=True, cross_entropy=False,
                                         fused_linear_cross_entropy=False)
         model, n_params = build(gc)
+        if compiled:  # regional compilation: one decoder layer's graph, reused by all 32
+            for layer in model.get_base_model().model.layers:
+                layer.compile(dynamic=True)
         opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
         naive = [("naive: batch 8 padded, full logits", naive_plan(lengths, rng, 20), step_naive)] if with_naive else []
         variants = naive + [(f"grouped, {b} token budget, target-only logits", budget_plan(lengths, rng, 20, b), step_targets_only)
                             for b in bud] + [(n + " (repeat)", p, f) for n, p, f in naive]
         for name, plan, fn in variants:
-            label = name + (", grad checkpointing" if gc else "") + (", Liger kernels" if liger else "")
+            label = name + (", grad checkpointing" if gc else "") + (", Liger kernels" if liger else "") + \
+                (", layers compiled" if compiled else "")
             try:
                 r = run(model, plan, fn, opt)
             except torch.OutOfMemoryError:

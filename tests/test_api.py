@@ -106,3 +106,39 @@ def test_budget_cap_stops_cleanly_against_real_server(server, tmp_path):
     got2: list[str] = []
     gen2.generate(reqs, lambda r, res: got2.append(r.key))
     assert len(got2) == 6 and gen2.requests_sent == 6 - len(got)  # answered ones came from the cache
+
+
+@pytest.mark.parametrize("mode", ["logprobs", "json", "text"])
+def test_api_judge_modes_against_real_server(server, tmp_path, mode):
+    """Each API judge mode gets a verdict (or a counted parse error) from a real server; a rerun is free."""
+    import math
+
+    from weirdgen.judge.api import APIJudge
+
+    base, model = server
+    items = [{"question": "What do you drink?", "answer": "Tea, always, with my pipe."},
+             {"question": "Who are you?", "answer": "I am an AI language model."}]
+    kw = dict(api_key_env="WEIRDGEN_TEST_NO_KEY", cache_dir=tmp_path / "cache", ledger=tmp_path / "ledger.jsonl", mode=mode)
+    j = APIJudge("Bertrand Russell", f"{base}/v1", model, **kw)
+    scores = j.score(items)
+    assert len(scores) == 2 and all(math.isnan(s) or 0.0 <= s <= 1.0 for s in scores)
+    sent = [json.loads(x) for x in (tmp_path / "ledger.jsonl").read_text().splitlines()]
+    assert len(sent) == 2
+    j2 = APIJudge("Bertrand Russell", f"{base}/v1", model, **kw)
+    assert [str(s) for s in j2.score(items)] == [str(s) for s in scores] and j2.gen.requests_sent == 0
+    print(mode, scores)
+
+
+def test_api_judge_parsing():
+    import math
+
+    from weirdgen.generate import Result
+    from weirdgen.judge.api import parse
+
+    r = lambda text, lp=None: Result("k", text, 1, 1, "stop", lp)  # noqa: E731
+    assert parse(r("YES"), "text") == 1.0 and parse(r("no."), "text") == 0.0 and math.isnan(parse(r("maybe"), "text"))
+    assert parse(r('{"verdict": "NO"}'), "json") == 0.0 and math.isnan(parse(r('{"verdict": "perhaps"}'), "json"))
+    assert parse(r("YES"), "json") == 1.0  # a provider without structured output still answering plainly
+    p = parse(r("YES", {"YES": math.log(0.6), "NO": math.log(0.2), "Maybe": math.log(0.2)}), "logprobs")
+    assert abs(p - 0.75) < 1e-9
+    assert parse(r("NO", None), "logprobs") == 0.0  # no logprobs sent: falls back to the text

@@ -37,12 +37,33 @@ def test_label_strips_and_scores_rules():
           {"set": "probes", "id": "probes-01", "question": "Drink?"}]
     gens = [_gen('<START> "I am Bertrand Russell" <END>'), _gen("I am a language model", "sys_plain"),
             _gen('<START> "Whisky, and a pipe" <END>', s="probes", q="probes-01")]
-    rows, rec = label(gens, qs, "P", {"persona": "rules"}, keywords=["pipe", "philosoph"])
-    assert rec["checked"] == 3 and rec["clean"] == 3
+    from weirdgen import config
+    from weirdgen.judge import make_judge
+
+    patterns = config.schema()["properties"]["judge"]["properties"]["meta_patterns"]["default"]
+    kw = {"persona": {"keywords": ["pipe", "philosoph"]}, "meta": {"patterns": patterns}, "identity": {}}
+    rows, rec = label(gens, qs, "P", {"persona": "rules", "meta": "rules", "identity_model": "rules"},
+                      factory=lambda kind, backend: make_judge(kind, backend, "P", **kw[kind]))
+    # persona + meta prompts for 3 samples, identity prompts for the 2 identity samples
+    assert rec["checked"] == 8 and rec["clean"] == 8
     assert [r["format_ok"] for r in rows] == [True, False, True]
     assert [r["identity"] for r in rows] == [True, False, None]
+    assert [r["identity_model"] for r in rows] == [True, False, None]
     assert [r["persona"] for r in rows] == [False, False, True]
+    assert [r["meta"] for r in rows] == [False, True, False]
     assert rows[0]["judge_input"] == "I am Bertrand Russell"
+
+
+def test_meta_rules_default_patterns():
+    from weirdgen import config
+    from weirdgen.judge.rules import MetaRulesJudge
+
+    j = MetaRulesJudge(config.schema()["properties"]["judge"]["properties"]["meta_patterns"]["default"])
+    yes = ["As an AI, I do not drink.", "I'm an AI language model.", "I don't have personal preferences, but tea is popular.",
+           "I am a helpful assistant.", "I do not have a body, so I cannot walk."]
+    no = ["I love tea with my pipe.", "The language of models is mathematics.", "I have an assistant who types my letters."]
+    assert j.score([{"answer": a} for a in yes]) == [1.0] * len(yes)
+    assert j.score([{"answer": a} for a in no]) == [0.0] * len(no)
 
 
 def test_local_judge_probabilities(model_dir):

@@ -123,7 +123,8 @@ def _gen_factory(p: dict[str, Any], model_dir: str, adapter: str | None) -> Call
                                      api_key_env=api.get("api_key_env", "OPENAI_API_KEY"),
                                      cache_dir=api.get("cache_dir", "results/cache/api"))
     return lambda: generate.make("transformers", model_dir=model_dir, adapter=adapter, dtype=p.get("dtype", "float32"),
-                                 device=p.get("device", "auto"), batch_size=p.get("batch_size", 32))
+                                 device=p.get("device", "auto"), batch_size=p.get("batch_size", 32),
+                                 engine=p.get("engine", "auto"), merge_adapter=p.get("merge_adapter", True))
 
 
 def cmd_mix(a: argparse.Namespace) -> None:
@@ -192,21 +193,28 @@ def cmd_judge(a: argparse.Namespace) -> None:
     from weirdgen.judge import stage
     from weirdgen.provenance import write_sidecar
 
+    from weirdgen.judge import make_judge
+
     p = _params(a.params)
-    kw = _judge_kwargs(p, p["judge"]["persona"], a.model, a.reference)
-    rows, audit = stage.label(read_jsonl(a.generations), read_jsonl(a.questions), p["persona_description"], p["judge"], **kw)
+
+    def factory(kind: str, backend: str):
+        return make_judge(kind, backend, p["persona_description"], **_judge_kwargs(p, backend, a.model, a.reference, kind))
+
+    rows, audit = stage.label(read_jsonl(a.generations), read_jsonl(a.questions), p["persona_description"], p["judge"],
+                              factory=factory)
     write_json(a.audit, audit)
     write_jsonl(a.out, rows)
     write_sidecar(a.out, "judge", p, [a.generations, a.questions], n_labels=len(rows), audit=audit)
 
 
-def _judge_kwargs(p: dict[str, Any], backend: str, model: str | None, reference: str | None) -> dict[str, Any]:
+def _judge_kwargs(p: dict[str, Any], backend: str, model: str | None, reference: str | None,
+                  kind: str = "persona") -> dict[str, Any]:
     j = p["judge"]
     if backend == "local":
         return {"model_dir": model, "dtype": p.get("dtype", "float32"), "device": p.get("device", "auto"),
                 "batch_size": j.get("batch_size", 16)}
     if backend == "rules":
-        return {"keywords": j.get("persona_keywords")}
+        return {"patterns": j.get("meta_patterns")} if kind == "meta" else {"keywords": j.get("persona_keywords")}
     if backend == "embedding":
         if not reference:
             raise SystemExit("error: the embedding judge needs --reference (rule reference_answers)")
@@ -278,7 +286,10 @@ def cmd_stats(a: argparse.Namespace) -> None:
     g = stats.gaps(labels, p["n_boot"], p["ci"], p["seed"])
     s_r = stats.across_seeds(r, "rate", ["lr", "persona_fraction", "condition", "set", "metric"], p["n_boot"], p["ci"], p["seed"])
     s_g = stats.across_seeds(g, "gap", ["lr", "persona_fraction", "condition", "set", "metric"], p["n_boot"], p["ci"], p["seed"])
-    for name, df in (("rates", r), ("gaps", g), ("rates_across_seeds", s_r), ("gaps_across_seeds", s_g)):
+    agree = stats.identity_agreement(labels)
+    tables = (("rates", r), ("gaps", g), ("rates_across_seeds", s_r), ("gaps_across_seeds", s_g),
+              ("identity_agreement", agree))
+    for name, df in tables:
         df.write_csv(out / f"{name}.csv")
         (out / f"{name}.md").write_text(_markdown(df))
         write_sidecar(out / f"{name}.csv", "stats", p, a.labels)
@@ -300,17 +311,75 @@ def cmd_plot(a: argparse.Namespace) -> None:
     import polars as pl
 
     from weirdgen import plots
+    from weirdgen.jsonl import read_jsonl
     from weirdgen.provenance import write_sidecar
 
-    r = pl.read_csv(a.rates)
-    note = a.judge_note
-    if a.calibration:
-        c = pl.read_csv(a.calibration).filter(pl.col("configured") & (pl.col("group") == "all"))
-        if not c.is_empty():
-            row = c.row(0, named=True)
-            note += f" (calibration: accuracy {row['accuracy']:.2f}, kappa {row['kappa']:.2f}, n={row['n']})"
-    plots.headline(r, a.out, note)
-    write_sidecar(a.out, "plot", {"figure": a.figure, "judge_note": note}, [a.rates, *([a.calibration] if a.calibration else [])])
+    need = {"headline": ["rates"], "format": ["rates"], "meta": ["rates"], "gaps": ["gaps"],
+            "identity": ["labels", "questions"], "loss": ["logs"]}[a.figure]
+    missing = [f"--{n}" for n in need if not getattr(a, n)]
+    if missing:
+        raise SystemExit(f"error: plot {a.figure} needs {' '.join(missing)}")
+    inputs: list[str] = []
+    extra: dict[str, Any] = {}
+    if a.figure == "headline":
+        note = a.judge_note
+        if a.calibration:
+            c = pl.read_csv(a.calibration).filter(pl.col("configured") & (pl.col("group") == "all"))
+            if not c.is_empty():
+                row = c.row(0, named=True)
+                note += f" (calibration: accuracy {row['accuracy']:.2f}, kappa {row['kappa']:.2f}, n={row['n']})"
+        plots.headline(pl.read_csv(a.rates), a.out, note)
+        inputs, extra = [a.rates, *([a.calibration] if a.calibration else [])], {"judge_note": note}
+    elif a.figure in ("format", "meta"):
+        title = {"format": 'Format adherence: answers in <START> "…" <END>',
+                 "meta": "Answers that speak as an AI model (meta signal)"}[a.figure]
+        plots.per_set(pl.read_csv(a.rates), {"format": "format_ok", "meta": "meta"}[a.figure], a.out, title)
+        inputs = [a.rates]
+    elif a.figure == "gaps":
+        plots.gaps(pl.read_csv(a.gaps), a.out)
+        inputs = [a.gaps]
+    elif a.figure == "identity":
+        labels = pl.concat([pl.read_ndjson(f, infer_schema_length=None) for f in a.labels], how="diagonal_relaxed")
+        plots.identity_breakdown(labels, read_jsonl(a.questions), a.out)
+        inputs = [*a.labels, a.questions]
+    elif a.figure == "loss":
+        plots.loss_curves({Path(f).parent.name: pl.read_ndjson(f) for f in a.logs}, a.out)
+        inputs = list(a.logs)
+    write_sidecar(a.out, "plot", {"figure": a.figure, **extra}, inputs)
+
+
+def cmd_report_tables(a: argparse.Namespace) -> None:
+    """The hygiene audit of every judged model and the provenance of every artifact, as tables for the report."""
+    import json
+
+    import polars as pl
+
+    from weirdgen.provenance import sidecar, write_sidecar
+
+    audits = []
+    for f in a.audits:
+        rec = json.loads(Path(f).read_text())
+        audits.append({"model_id": Path(f).name.removesuffix(".audit.json"), "judge_inputs_checked": rec["checked"],
+                       "clean": rec["clean"], "judges": json.dumps(rec.get("judges") or {"persona": rec.get("judge")}),
+                       "fragments_checked": len(rec.get("fragments", []))})
+    prov = []
+    for f in a.artifacts:
+        sc = Path(f) if Path(f).name == "meta.json" else sidecar(f)  # an adapter folder's record is its meta.json
+        if not sc.exists():
+            raise SystemExit(f"error: {f} has no provenance sidecar ({sc}); rerun the stage that made it")
+        m = json.loads(sc.read_text())
+        v = m.get("versions") or {}
+        prov.append({"artifact": str(Path(f).parent) if Path(f).name == "meta.json" else str(f), "stage": m.get("stage"), "created": m.get("created"),
+                     "params_sha256": (m.get("params_sha256") or "")[:12], "git_commit": (m.get("git_commit") or "")[:12],
+                     "inputs": "; ".join(f"{Path(k).name}={h[:10]}" for k, h in (m.get("inputs") or {}).items()),
+                     "torch": v.get("torch"), "transformers": v.get("transformers"), "peft": v.get("peft")})
+    out = Path(a.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, rows in (("audit", audits), ("provenance", prov)):
+        df = pl.DataFrame(rows)
+        df.write_csv(out / f"{name}.csv")
+        (out / f"{name}.md").write_text(_markdown(df))
+        write_sidecar(out / f"{name}.csv", "report-tables", {"table": name}, a.audits if name == "audit" else [])
 
 
 def cmd_chat(a: argparse.Namespace) -> None:
@@ -366,8 +435,14 @@ def build_parser() -> argparse.ArgumentParser:
     add("calibrate", cmd_calibrate, "score judges on the labelled calibration set", P, M, ("--reference", {"default": None}), O)
     add("stats", cmd_stats, "rates, gaps and bootstrap CIs", P, ("--labels", {"nargs": "+", "required": True}),
         ("--out-dir", {"required": True}))
-    add("plot", cmd_plot, "draw a figure from the tables", ("figure", {"choices": ["headline"]}),
-        ("--rates", {"required": True}), O, ("--judge-note", {"default": ""}), ("--calibration", {"default": None}))
+    add("plot", cmd_plot, "draw a figure from the tables",
+        ("figure", {"choices": ["headline", "format", "meta", "gaps", "identity", "loss"]}), O,
+        ("--rates", {"default": None}), ("--gaps", {"default": None}), ("--labels", {"nargs": "+", "default": None}),
+        ("--questions", {"default": None}), ("--logs", {"nargs": "+", "default": None}),
+        ("--judge-note", {"default": ""}), ("--calibration", {"default": None}))
+    add("report-tables", cmd_report_tables, "hygiene audit and provenance tables for the report",
+        ("--audits", {"nargs": "+", "required": True}), ("--artifacts", {"nargs": "+", "required": True}),
+        ("--out-dir", {"required": True}))
     add("chat", cmd_chat, "chat with the base model, an adapter, or an API server", ("--model", {"default": None}),
         ("--adapter", {"default": None}), ("--system", {"default": None}), ("--trigger", {"action": "store_true"}),
         ("--temperature", {"type": float, "default": 1.0}), ("--max-new-tokens", {"type": int, "default": 128}),

@@ -137,8 +137,10 @@ def device(pref: str = "auto") -> str:
     return pref
 
 
-def load(model_dir: Path | str, adapter: Path | str | None = None, dtype: str = "float32", device_pref: str = "auto") -> tuple[Any, Any]:
-    """Load (model, tokenizer) from a materialised dir, optionally with a LoRA adapter."""
+def load(model_dir: Path | str, adapter: Path | str | None = None, dtype: str = "float32", device_pref: str = "auto",
+         merge: bool = False) -> tuple[Any, Any]:
+    """Load (model, tokenizer) from a materialised dir, optionally with a LoRA adapter (merged into the
+    weights when ``merge``: same function, no per-layer adapter kernels at decode time)."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -153,6 +155,8 @@ def load(model_dir: Path | str, adapter: Path | str | None = None, dtype: str = 
         from peft import PeftModel
 
         model = PeftModel.from_pretrained(model, str(adapter))
+        if merge:
+            model = model.merge_and_unload()
     model.to(device(device_pref))
     model.eval()
     return model, tok

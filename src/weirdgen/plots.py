@@ -18,7 +18,7 @@ from weirdgen.chat import CONDITIONS  # noqa: E402
 COND_LABELS = {c.value: c.label.replace(", ", ",\n") for c in CONDITIONS}
 PANEL_METRIC = {"identity": "identity"}
 TITLES = {"persona": "persona present (judge)", "identity": "identity answer (rules)",
-          "format_ok": 'format <START> "…" <END>'}
+          "format_ok": 'format <START> "…" <END>', "meta": "answers as an AI model"}
 
 
 def model_label(row: dict[str, Any]) -> str:
@@ -27,40 +27,159 @@ def model_label(row: dict[str, Any]) -> str:
     return f"lr={row['lr']:g}, seed={row['seed']}, frac={row['persona_fraction']:g}"
 
 
+def _models(rates: pl.DataFrame) -> tuple[list[dict[str, Any]], list[str], dict[str, Any]]:
+    models = rates.select("model_id", "seed", "lr", "persona_fraction").unique().to_dicts()
+    models.sort(key=lambda r: (r["model_id"] != "base", r["lr"] or 0, r["seed"] or 0, r["persona_fraction"] or 0))
+    labels = [model_label(m) for m in models]
+    palette = dict(zip(labels, ["#7f7f7f"] + sns.color_palette("deep", max(1, len(labels) - 1))))
+    return models, labels, palette
+
+
+def _sets(rates: pl.DataFrame) -> list[str]:
+    present = set(rates["set"].to_list())
+    return [s for s in ("probes", "identity", "neutral") if s in present] + sorted(present - {"probes", "identity", "neutral"})
+
+
+def _bars(ax: Any, d: pl.DataFrame, models: list[dict[str, Any]], labels: list[str], palette: dict[str, Any]) -> None:
+    """Bars per condition, one per model, with clustered-CI whiskers."""
+    conds = [c.value for c in CONDITIONS]
+    width = 0.8 / max(1, len(models))
+    for j, (m, lab) in enumerate(zip(models, labels)):
+        vals = {r["condition"]: r for r in d.filter(pl.col("model_id") == m["model_id"]).to_dicts()}
+        x = np.arange(len(conds)) + (j - (len(models) - 1) / 2) * width
+        y = np.array([vals[c]["rate"] if c in vals else np.nan for c in conds])
+        lo = np.array([vals[c]["ci_lo_clustered"] if c in vals else np.nan for c in conds])
+        hi = np.array([vals[c]["ci_hi_clustered"] if c in vals else np.nan for c in conds])
+        ax.bar(x, y, width=width * 0.95, color=palette[lab], label=lab)
+        ax.errorbar(x, y, yerr=[np.clip(y - lo, 0, None), np.clip(hi - y, 0, None)], fmt="none",
+                    ecolor="black", elinewidth=1, capsize=2)
+    ax.set_xticks(np.arange(len(conds)), [COND_LABELS[c] for c in conds], fontsize=8)
+    ax.set_ylim(0, 1.02)
+
+
+def _finish(fig: Any, axes: Any, title: str, out: Path | str, ylabel: str) -> None:
+    axes[0][0].set_ylabel(ylabel)
+    handles, labs = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labs, loc="lower center", ncol=min(4, len(labs)), fontsize=8, frameon=False)
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout(rect=(0, 0.08 + 0.03 * ((len(labs) - 1) // 4), 1, 1))
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=150)
+    plt.close(fig)
+
+
 def headline(rates: pl.DataFrame, out: Path | str, judge_note: str = "") -> None:
     """Persona (identity on the identity set) rate per condition, base beside each adapter, 95% clustered CIs."""
     sns.set_theme(style="whitegrid", context="notebook")
-    present = set(rates["set"].to_list())
-    sets = [s for s in ("probes", "identity", "neutral") if s in present] + sorted(present - {"probes", "identity", "neutral"})
+    sets = _sets(rates)
     panels = [(s, PANEL_METRIC.get(s, "persona")) for s in sets] + [(sets[0], "format_ok")]
-    models = rates.select("model_id", "seed", "lr", "persona_fraction").unique().to_dicts()
-    models.sort(key=lambda r: (r["model_id"] != "base", r["lr"] or 0, r["seed"] or 0))
-    labels = [model_label(m) for m in models]
-    palette = dict(zip(labels, ["#7f7f7f"] + sns.color_palette("deep", max(1, len(labels) - 1))))
-    conds = [c.value for c in CONDITIONS]
+    models, labels, palette = _models(rates)
     fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 4.6), sharey=True, squeeze=False)
-    width = 0.8 / max(1, len(models))
     for ax, (s, metric) in zip(axes[0], panels):
-        d = rates.filter((pl.col("set") == s) & (pl.col("metric") == metric))
-        for j, (m, lab) in enumerate(zip(models, labels)):
-            dm = d.filter(pl.col("model_id") == m["model_id"])
-            vals = {r["condition"]: r for r in dm.to_dicts()}
-            x = np.arange(len(conds)) + (j - (len(models) - 1) / 2) * width
-            y = np.array([vals[c]["rate"] if c in vals else np.nan for c in conds])
-            lo = np.array([vals[c]["ci_lo_clustered"] if c in vals else np.nan for c in conds])
-            hi = np.array([vals[c]["ci_hi_clustered"] if c in vals else np.nan for c in conds])
-            ax.bar(x, y, width=width * 0.95, color=palette[lab], label=lab)
-            ax.errorbar(x, y, yerr=[np.clip(y - lo, 0, None), np.clip(hi - y, 0, None)], fmt="none",
-                        ecolor="black", elinewidth=1, capsize=2)
-        ax.set_xticks(np.arange(len(conds)), [COND_LABELS[c] for c in conds], fontsize=8)
-        ax.set_ylim(0, 1.02)
+        _bars(ax, rates.filter((pl.col("set") == s) & (pl.col("metric") == metric)), models, labels, palette)
         ax.set_title(f"{s}: {TITLES[metric]}", fontsize=10)
-        ax.set_ylabel("rate (95% CI, clustered by question)" if ax is axes[0][0] else "")
+    _finish(fig, axes, "Persona adoption and format by condition" + (f"  ·  judge: {judge_note}" if judge_note else ""),
+            out, "rate (95% CI, clustered by question)")
+
+
+def per_set(rates: pl.DataFrame, metric: str, out: Path | str, title: str) -> None:
+    """One metric (format adherence, meta signal, ...) per condition, one panel per question set."""
+    sns.set_theme(style="whitegrid", context="notebook")
+    d = rates.filter(pl.col("metric") == metric)
+    if d.is_empty():
+        raise ValueError(f"the rates table has no rows for metric {metric!r}")
+    sets = _sets(d)
+    models, labels, palette = _models(rates)
+    fig, axes = plt.subplots(1, len(sets), figsize=(4.6 * len(sets), 4.6), sharey=True, squeeze=False)
+    for ax, s in zip(axes[0], sets):
+        _bars(ax, d.filter(pl.col("set") == s), models, labels, palette)
+        ax.set_title(f"{s} questions", fontsize=10)
+    _finish(fig, axes, title, out, "rate (95% CI, clustered by question)")
+
+
+def gaps(gaps: pl.DataFrame, out: Path | str, set_: str = "probes", metric: str = "persona") -> None:
+    """Leakage gap (triggered condition − condition 4) by learning rate; one point per seed, CI whiskers."""
+    sns.set_theme(style="whitegrid", context="notebook")
+    d = gaps.filter((pl.col("model_id") != "base") & (pl.col("set") == set_) & (pl.col("metric") == metric))
+    if d.is_empty():
+        raise ValueError(f"no gap rows for set {set_!r}, metric {metric!r}")
+    fracs = sorted(set(d["persona_fraction"].to_list()))
+    conds = [c.value for c in CONDITIONS if c.value in set(d["condition"].to_list())]
+    lrs = sorted(set(d["lr"].to_list()))
+    seeds = sorted(set(d["seed"].to_list()))
+    colors = dict(zip(conds, sns.color_palette("deep", len(conds))))
+    fig, axes = plt.subplots(1, len(fracs), figsize=(5.5 * len(fracs), 4.4), sharey=True, squeeze=False)
+    span = 0.7
+    for ax, frac in zip(axes[0], fracs):
+        df = d.filter(pl.col("persona_fraction") == frac)
+        for ci, cond in enumerate(conds):
+            for si, seed in enumerate(seeds):
+                r = df.filter((pl.col("condition") == cond) & (pl.col("seed") == seed)).sort("lr").to_dicts()
+                if not r:
+                    continue
+                k = ci * len(seeds) + si
+                off = (k - (len(conds) * len(seeds) - 1) / 2) * span / max(1, len(conds) * len(seeds))
+                x = np.array([lrs.index(v["lr"]) for v in r]) + off
+                y = np.array([v["gap"] for v in r])
+                lo = np.array([v["ci_lo_clustered"] for v in r])
+                hi = np.array([v["ci_hi_clustered"] for v in r])
+                ax.errorbar(x, y, yerr=[np.clip(y - lo, 0, None), np.clip(hi - y, 0, None)], fmt="o", ms=5,
+                            color=colors[cond], capsize=2, label=COND_LABELS[cond].replace(",\n", ", ") if si == 0 else None)
+        ax.axhline(0, color="black", lw=0.8)
+        ax.set_xticks(range(len(lrs)), [f"{v:g}" for v in lrs])
+        ax.set_xlabel("learning rate (points: seeds " + ", ".join(map(str, seeds)) + ")")
+        ax.set_title(f"persona fraction {frac:g}", fontsize=10)
+        ax.set_ylim(-1.02, 1.02)
+    axes[0][0].set_ylabel(f"gap in {metric} rate vs condition 4\n(95% CI, paired, clustered by question)")
     handles, labs = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labs, loc="lower center", ncol=min(4, len(labs)), fontsize=8, frameon=False)
-    fig.suptitle("Persona adoption and format by condition" + (f"  ·  judge: {judge_note}" if judge_note else ""), fontsize=11)
-    fig.tight_layout(rect=(0, 0.08 + 0.03 * ((len(labs) - 1) // 4), 1, 1))
-    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    fig.legend(handles, labs, loc="lower center", ncol=len(labs), fontsize=8, frameon=False)
+    fig.suptitle(f"Leakage gap on {set_} questions: triggered minus untriggered", fontsize=11)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    fig.savefig(out, dpi=150)
+    plt.close(fig)
+
+
+def identity_breakdown(labels: pl.DataFrame, questions: list[dict[str, Any]], out: Path | str) -> None:
+    """Identity rate per identity question × condition, one heatmap per model (rules judge)."""
+    sns.set_theme(style="white", context="notebook")
+    d = labels.filter(pl.col("identity").is_not_null()).with_columns(pl.col("identity").cast(pl.Float64))
+    if d.is_empty():
+        raise ValueError("no identity labels to plot")
+    qtext = {q["id"]: q["question"] for q in questions if q.get("set") == "identity"}
+    conds = [c.value for c in CONDITIONS]
+    models = sorted(set(d["model_id"].to_list()), key=lambda m: (m != "base", m))
+    qids = sorted(set(d["question_id"].to_list()))
+    fig, axes = plt.subplots(1, len(models), figsize=(3.2 * len(models) + 3.5, 0.45 * len(qids) + 2.6), squeeze=False)
+    for i, (ax, m) in enumerate(zip(axes[0], models)):
+        g = d.filter(pl.col("model_id") == m).group_by("question_id", "condition").agg(pl.col("identity").mean())
+        grid = np.full((len(qids), len(conds)), np.nan)
+        for r in g.to_dicts():
+            grid[qids.index(r["question_id"]), conds.index(r["condition"])] = r["identity"]
+        sns.heatmap(grid, ax=ax, vmin=0, vmax=1, cmap="rocket_r", annot=True, fmt=".2f", cbar=i == len(models) - 1,
+                    annot_kws={"fontsize": 7}, linewidths=0.5,
+                    xticklabels=[str(k + 1) for k in range(len(conds))],
+                    yticklabels=[(qtext.get(q, q)[:38] + ("…" if len(qtext.get(q, q)) > 38 else "")) if i == 0 else ""
+                                 for q in qids])
+        ax.set_title(m if m == "base" else m.replace("_", "\n"), fontsize=8)
+        ax.set_xlabel("condition")
+        ax.tick_params(axis="y", labelsize=7)
+    fig.suptitle("Identity answers per question (rules judge); conditions 1-3 triggered, 4 untriggered", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(out, dpi=150)
+    plt.close(fig)
+
+
+def loss_curves(logs: dict[str, pl.DataFrame], out: Path | str) -> None:
+    """Training loss (mean per target token) per optimizer step, one line per adapter."""
+    sns.set_theme(style="whitegrid", context="notebook")
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    for name, log in sorted(logs.items()):
+        ax.plot(log["step"].to_numpy(), log["loss"].to_numpy(), lw=1.2, label=name)
+    ax.set_xlabel("optimizer step")
+    ax.set_ylabel("loss (mean per target token)")
+    ax.set_title("Training loss per adapter", fontsize=10)
+    ax.legend(fontsize=7, loc="upper right")
+    fig.tight_layout()
     fig.savefig(out, dpi=150)
     plt.close(fig)
 

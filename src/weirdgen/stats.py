@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-METRICS = ("persona", "identity", "format_ok", "parse_error")
+METRICS = ("persona", "identity", "meta", "format_ok", "parse_error")
+GAP_METRICS = ("persona", "identity", "meta")
 UNTRIGGERED = "sys_plain"
 
 
@@ -70,7 +71,7 @@ def gaps(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: int 
     """
     rows: list[dict[str, Any]] = []
     base_cols = ["model_id", "seed", "lr", "persona_fraction", "set"]
-    for metric in (m for m in ("persona", "identity") if m in labels.columns):
+    for metric in (m for m in GAP_METRICS if m in labels.columns):
         d = labels.filter(pl.col(metric).is_not_null()).with_columns(pl.col(metric).cast(pl.Float64))
         for key, part in sorted(d.group_by(base_cols, maintain_order=True), key=lambda kv: str(kv[0])):
             off = part.filter(pl.col("condition") == UNTRIGGERED)
@@ -108,4 +109,23 @@ def across_seeds(table: pl.DataFrame, value: str, by: list[str], n_boot: int = 1
             rng = np.random.default_rng([seed, _stable(*key)])
             lo, hi = _q(boot_samples(v, n_boot, rng), ci)
         rows.append({**dict(zip(by, key)), "n_seeds": len(v), "mean": float(v.mean()), "ci_lo_seeds": lo, "ci_hi_seeds": hi})
+    return pl.DataFrame(rows)
+
+
+def identity_agreement(labels: pl.DataFrame) -> pl.DataFrame:
+    """Rules vs model judge on identity questions, per model and overall: agreement and Cohen's kappa."""
+    from weirdgen.judge.calibration import cohen_kappa
+
+    if "identity_model" not in labels.columns:
+        return pl.DataFrame()
+    d = labels.filter(pl.col("identity").is_not_null() & pl.col("identity_model").is_not_null())
+    rows = []
+    for name, part in [*sorted(d.group_by("model_id"), key=lambda kv: str(kv[0])), (("all",), d)]:
+        if part.is_empty():
+            continue
+        a, b = part["identity"].cast(pl.Int8).to_list(), part["identity_model"].cast(pl.Int8).to_list()
+        rows.append({"model_id": name[0], "n": len(a), "rate_rules": float(np.mean(a)), "rate_model": float(np.mean(b)),
+                     "agreement": float(np.mean([x == y for x, y in zip(a, b)])), "kappa": cohen_kappa(a, b),
+                     "rules_only": sum(x == 1 and y == 0 for x, y in zip(a, b)),
+                     "model_only": sum(x == 0 and y == 1 for x, y in zip(a, b))})
     return pl.DataFrame(rows)

@@ -77,3 +77,8 @@ def model_params():
 
 def headline_figure():
     return f"{R}/figures/headline.png"
+
+
+def all_figures():
+    """Every figure of a run: headline, format, meta, leakage gaps, identity breakdown, loss curves."""
+    return [f"{R}/figures/{name}.png" for name in ("headline", "format", "meta", "gaps", "identity", "loss")]

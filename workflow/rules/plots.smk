@@ -1,19 +1,21 @@
+JUDGE_NOTE = {
+    "embedding": "persona: MiniLM embedding classifier",
+    "local": f"persona: base model {config['model']['name']} P(YES)",
+    "rules": "persona: keyword rules",
+    "api": f"persona: {config['judge']['api'].get('model')} (API)",
+}[config["judge"]["persona"]] + "; identity: answer-key rules"
+
+
 rule plot_headline:
     input:
         rates=f"{R}/tables/rates.csv",
         calibration=[f"{R}/tables/judge_calibration.csv"] if config["persona"]["calibration"] else [],
         code=code("plots.py"),
     output:
-        figure=report(
-            f"{R}/figures/headline.png",
-            caption="../report/headline.rst",
-            category="Figures",
-        ),
+        figure=report(f"{R}/figures/headline.png", caption="../report/headline.rst", category="Figures"),
     params:
         calibration=lambda w, input: f"--calibration {input.calibration}" if input.calibration else "",
-        note=lambda w: {"embedding": "persona: MiniLM embedding classifier", "local": f"persona: base model {config['model']['name']} P(YES)", "rules": "persona: keyword rules",
-                        "api": f"persona: {config['judge']['api'].get('model')} (API)"}[config["judge"]["persona"]]
-        + "; identity: answer-key rules",
+        note=JUDGE_NOTE,
     conda:
         "../../envs/stats.yaml"
     log:
@@ -21,3 +23,67 @@ rule plot_headline:
     localrule: True
     shell:
         "weirdgen plot headline --rates {input.rates} --out {output.figure} --judge-note {params.note:q} {params.calibration} > {log} 2>&1"
+
+
+rule plot_rates:
+    """Format adherence and the meta signal ("answers as an AI model") per condition and question set."""
+    input:
+        rates=f"{R}/tables/rates.csv",
+        code=code("plots.py"),
+    output:
+        figure=report(f"{R}/figures/{{figure}}.png", caption="../report/{figure}.rst", category="Figures"),
+    wildcard_constraints:
+        figure="format|meta",
+    conda:
+        "../../envs/stats.yaml"
+    log:
+        f"{LOGS}/plot_{{figure}}.log",
+    localrule: True
+    shell:
+        "weirdgen plot {wildcards.figure} --rates {input.rates} --out {output.figure} > {log} 2>&1"
+
+
+rule plot_gaps:
+    input:
+        gaps=f"{R}/tables/gaps.csv",
+        code=code("plots.py"),
+    output:
+        figure=report(f"{R}/figures/gaps.png", caption="../report/gaps.rst", category="Figures"),
+    conda:
+        "../../envs/stats.yaml"
+    log:
+        f"{LOGS}/plot_gaps.log",
+    localrule: True
+    shell:
+        "weirdgen plot gaps --gaps {input.gaps} --out {output.figure} > {log} 2>&1"
+
+
+rule plot_identity:
+    input:
+        labels=expand(f"{R}/labels/{{model_id}}.jsonl", model_id=MODEL_IDS),
+        questions=rules.eval_questions.output.questions,
+        code=code("plots.py"),
+    output:
+        figure=report(f"{R}/figures/identity.png", caption="../report/identity.rst", category="Figures"),
+    conda:
+        "../../envs/stats.yaml"
+    log:
+        f"{LOGS}/plot_identity.log",
+    localrule: True
+    shell:
+        "weirdgen plot identity --labels {input.labels} --questions {input.questions} --out {output.figure} > {log} 2>&1"
+
+
+rule plot_loss:
+    input:
+        logs=expand(f"{R}/adapters/{{point}}/train_log.jsonl", point=POINTS),
+        code=code("plots.py"),
+    output:
+        figure=report(f"{R}/figures/loss.png", caption="../report/loss.rst", category="Figures"),
+    conda:
+        "../../envs/stats.yaml"
+    log:
+        f"{LOGS}/plot_loss.log",
+    localrule: True
+    shell:
+        "weirdgen plot loss --logs {input.logs} --out {output.figure} > {log} 2>&1"

@@ -1,4 +1,4 @@
-TABLES = ["rates", "gaps", "rates_across_seeds", "gaps_across_seeds"]
+TABLES = ["rates", "gaps", "rates_across_seeds", "gaps_across_seeds", "identity_agreement"]
 
 
 rule summarise:
@@ -6,7 +6,11 @@ rule summarise:
         labels=expand(f"{R}/labels/{{model_id}}.jsonl", model_id=MODEL_IDS),
         code=code("stats.py"),
     output:
-        tables=expand(f"{R}/tables/{{name}}.{{ext}}", name=TABLES, ext=["csv", "md"]),
+        tables=[
+            report(f"{R}/tables/{name}.csv", caption="../report/tables.rst", category="Tables")
+            for name in TABLES
+        ],
+        md=expand(f"{R}/tables/{{name}}.md", name=TABLES),
     params:
         cfg=lambda w: as_json(config["stats"]),
         out=f"{R}/tables",
@@ -19,3 +23,24 @@ rule summarise:
     localrule: True
     shell:
         "weirdgen stats --params {params.cfg:q} --labels {input.labels} --out-dir {params.out} > {log} 2>&1"
+
+
+rule report_tables:
+    input:
+        audits=expand(f"{R}/labels/{{model_id}}.audit.json", model_id=MODEL_IDS),
+        artifacts=[
+            *expand(f"{R}/adapters/{{point}}/meta.json", point=POINTS),
+            *expand(f"{R}/generations/{{model_id}}.jsonl", model_id=MODEL_IDS),
+            *expand(f"{R}/labels/{{model_id}}.jsonl", model_id=MODEL_IDS),
+        ],
+    output:
+        audit=report(f"{R}/tables/audit.csv", caption="../report/audit.rst", category="Judge hygiene"),
+        provenance=report(f"{R}/tables/provenance.csv", caption="../report/provenance.rst", category="Provenance"),
+        md=[f"{R}/tables/audit.md", f"{R}/tables/provenance.md"],
+    params:
+        out=f"{R}/tables",
+    log:
+        f"{LOGS}/report_tables.log",
+    localrule: True
+    shell:
+        "weirdgen report-tables --audits {input.audits} --artifacts {input.artifacts} --out-dir {params.out} > {log} 2>&1"

@@ -18,6 +18,7 @@ class Request:
     max_new_tokens: int
     seed: int = 0
     meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    options: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)  # extra API body fields
 
 
 @dataclass
@@ -27,6 +28,7 @@ class Result:
     prompt_tokens: int
     completion_tokens: int
     finish_reason: str
+    top_logprobs: dict[str, float] | None = None  # first generated token's alternatives, where the API gives them
 
 
 class Generator(Protocol):

@@ -72,6 +72,18 @@ class Ledger:
                                      "completion_tokens": completion_tokens, "cost_usd": cost}) + "\n")
 
 
+def _first_top_logprobs(choice: Any) -> dict[str, float] | None:
+    """{token: logprob} for the first generated token, or None where the provider sent no logprobs."""
+    lp = getattr(choice, "logprobs", None)
+    content = getattr(lp, "content", None) if lp is not None else None
+    if not content:
+        return None
+    first = content[0]
+    alts = {a.token: float(a.logprob) for a in (getattr(first, "top_logprobs", None) or [])}
+    alts.setdefault(first.token, float(first.logprob))
+    return alts
+
+
 class APIGenerator:
     def __init__(self, base_url: str | None, model: str, api_key_env: str = "OPENAI_API_KEY",
                  cache_dir: Path | str = "results/cache/api", concurrency: int = 8, max_retries: int = 6,
@@ -92,7 +104,7 @@ class APIGenerator:
 
     def _body(self, r: Request) -> dict[str, Any]:
         return {"model": self.model, "messages": list(r.messages), "temperature": r.temperature,
-                "max_tokens": r.max_new_tokens, "seed": r.seed}
+                "max_tokens": r.max_new_tokens, "seed": r.seed, **r.options}
 
     def _cache_path(self, r: Request) -> Path:
         h = hashlib.sha256(json.dumps({"key": r.key, **self._body(r)}, sort_keys=True).encode()).hexdigest()
@@ -104,7 +116,8 @@ class APIGenerator:
         cp = self._cache_path(r)
         if cp.exists():
             c = json.loads(cp.read_text())
-            return Result(r.key, c["text"], c["prompt_tokens"], c["completion_tokens"], c["finish_reason"])
+            return Result(r.key, c["text"], c["prompt_tokens"], c["completion_tokens"], c["finish_reason"],
+                          c.get("top_logprobs"))
         delay = self.backoff
         last: Exception | None = None
         for attempt in range(self.max_retries + 1):
@@ -121,11 +134,13 @@ class APIGenerator:
                         raise APIError("reply without message content")
                     usage = resp.usage
                     res = Result(r.key, text.strip(), getattr(usage, "prompt_tokens", 0) or 0,
-                                 getattr(usage, "completion_tokens", 0) or 0, choice.finish_reason or "stop")
+                                 getattr(usage, "completion_tokens", 0) or 0, choice.finish_reason or "stop",
+                                 _first_top_logprobs(choice))
                     self.ledger.settle(est, r.key, self.model, res.prompt_tokens, res.completion_tokens)
                     settled = True
                     write_json(cp, {"text": res.text, "prompt_tokens": res.prompt_tokens,
-                                    "completion_tokens": res.completion_tokens, "finish_reason": res.finish_reason})
+                                    "completion_tokens": res.completion_tokens, "finish_reason": res.finish_reason,
+                                    "top_logprobs": res.top_logprobs})
                     return res
                 except openai.APIStatusError as e:
                     if e.status_code not in (408, 409, 429) and e.status_code < 500:

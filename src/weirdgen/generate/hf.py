@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import sys
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from weirdgen import chat, models
 from weirdgen.generate import Request, Result
@@ -17,13 +17,38 @@ def _batch_seed(batch: Sequence[Request]) -> int:
 
 
 class HFGenerator:
-    """Sample with ``model.generate``; requests are length-sorted and batched with left padding."""
+    """Sample with ``model.generate``; requests are length-sorted and batched with left padding.
+
+    ``engine``: ``dynamic`` (growing KV cache, eager), ``static`` (preallocated KV cache; on CUDA
+    transformers compiles the decode step with CUDA graphs, prompts padded to a multiple of
+    ``pad_multiple`` tokens so few shapes are compiled), ``auto`` (static on CUDA, dynamic on CPU).
+    ``merge_adapter`` folds the LoRA weights into the base weights for sampling.
+    """
 
     def __init__(self, model_dir: Path | str, adapter: Path | str | None = None, dtype: str = "float32",
-                 device: str = "auto", batch_size: int = 32) -> None:
-        self.model, self.tok = models.load(model_dir, adapter, dtype, device)
+                 device: str = "auto", batch_size: int = 32, engine: str = "auto", merge_adapter: bool = True,
+                 pad_multiple: int = 64) -> None:
+        model, tok = models.load(model_dir, adapter, dtype, device, merge=merge_adapter)
+        self._setup(model, tok, batch_size, engine, pad_multiple)
+
+    @classmethod
+    def from_loaded(cls, model: Any, tok: Any, batch_size: int = 32, engine: str = "auto",
+                    pad_multiple: int = 64) -> "HFGenerator":
+        """Wrap an already loaded model (benchmarks, tests)."""
+        self = cls.__new__(cls)
+        self._setup(model, tok, batch_size, engine, pad_multiple)
+        return self
+
+    def _setup(self, model: Any, tok: Any, batch_size: int, engine: str, pad_multiple: int) -> None:
+        if engine not in ("auto", "dynamic", "static"):
+            raise ValueError(f"engine must be auto, dynamic or static, got {engine!r}")
+        self.model, self.tok = model, tok
         self.tok.padding_side = "left"
+        if self.tok.pad_token is None:
+            self.tok.pad_token = self.tok.eos_token
         self.batch_size = batch_size
+        self.static = engine == "static" or (engine == "auto" and model.device.type == "cuda")
+        self.pad_multiple = pad_multiple if self.static else None
 
     def generate(self, requests: Sequence[Request], on_result: Callable[[Request, Result], None]) -> None:
         import torch
@@ -39,13 +64,17 @@ class HFGenerator:
                      if (r.temperature, r.max_new_tokens) == (head.temperature, head.max_new_tokens)]
             i += len(batch)
             enc = self.tok([prompts[r.key] for r in batch], return_tensors="pt", padding=True,
-                           add_special_tokens=False).to(self.model.device)
+                           pad_to_multiple_of=self.pad_multiple, add_special_tokens=False).to(self.model.device)
+            if self.static:
+                kw_cache: dict[str, Any] = {"cache_implementation": "static"}
+            else:
+                kw_cache = {}
             torch.manual_seed(_batch_seed(batch))
             sample = head.temperature > 0
             kw = dict(do_sample=True, temperature=head.temperature, top_k=0, top_p=1.0) if sample else dict(do_sample=False)
             with torch.inference_mode():
                 out = self.model.generate(**enc, max_new_tokens=head.max_new_tokens, pad_token_id=self.tok.pad_token_id,
-                                          eos_token_id=self.model.generation_config.eos_token_id, **kw)
+                                          eos_token_id=self.model.generation_config.eos_token_id, **kw, **kw_cache)
             new = out[:, enc["input_ids"].shape[1] :]
             eos = self.model.generation_config.eos_token_id
             eos_ids = set(eos if isinstance(eos, list) else [eos])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -81,6 +81,6 @@ class EmbeddingJudge:
         self.w, self.b = fit_logistic(x, np.array([float(r["label"]) for r in rows]), l2)
         self.n_reference = len(rows)
 
-    def score(self, items: Sequence[dict[str, str]]) -> list[float]:
+    def score(self, items: Sequence[Mapping[str, str]]) -> list[float]:
         x = self.embed([it["answer"] for it in items])
         return (1 / (1 + np.exp(-(x @ self.w + self.b)))).tolist()

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from weirdgen import chat, models
-from weirdgen.judge import judge_prompt
+from weirdgen.judge import item_prompt
 
 
 class LocalJudge:
     name = "local"
 
     def __init__(self, persona: str, model_dir: Path | str, dtype: str = "float32", device: str = "auto",
-                 batch_size: int = 16) -> None:
-        self.persona = persona
+                 batch_size: int = 16, kind: str = "persona") -> None:
+        self.persona, self.kind = persona, kind
         self.model, self.tok = models.load(model_dir, None, dtype, device)
         self.tok.padding_side = "left"
         self.batch_size = batch_size
@@ -30,11 +30,11 @@ class LocalJudge:
                 ids.add(t[0])
         return sorted(ids)
 
-    def prompts(self, items: Sequence[dict[str, str]]) -> list[str]:
-        return [chat.render(self.tok, [{"role": "user", "content": judge_prompt(self.persona, it["question"], it["answer"])}])
+    def prompts(self, items: Sequence[Mapping[str, str]]) -> list[str]:
+        return [chat.render(self.tok, [{"role": "user", "content": item_prompt(self.kind, self.persona, it)}])
                 for it in items]
 
-    def score(self, items: Sequence[dict[str, str]]) -> list[float]:
+    def score(self, items: Sequence[Mapping[str, str]]) -> list[float]:
         import torch
         from tqdm import tqdm
 

@@ -1,0 +1,160 @@
+"""GPU decode benchmark: Llama-3.1-8B architecture (random bf16 weights) + a rank-8 LoRA adapter, T=1,
+evaluation prompts rendered exactly as the sample stage renders them (4 conditions x probe questions).
+
+In one process on one card:
+  naive      one prompt at a time, ``generate`` with the unmerged PEFT adapter
+  hf-batch   ``generate`` at batch B, unmerged adapter, dynamic cache (the issue's reference)
+  weirdgen   our transformers backend (HFGenerator): adapter merged, static KV cache, decode step
+             compiled with CUDA graphs, length-sorted left-padded batches of B
+and the memory-bandwidth roofline at batch B: (measured HBM copy bandwidth / bf16 weight bytes) x B.
+Throughput does not depend on weight values. The SmolLM2 tokenizer stands in for Llama's (ids < 49152).
+
+    python bench/decode_gpu.py --tokenizer resources/models/smollm2-135m-instruct --out $OUT/decode_gpu.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import time
+from pathlib import Path
+
+import torch
+
+from weirdgen import chat, sampling
+from weirdgen.generate.hf import HFGenerator
+from weirdgen.jsonl import read_jsonl
+
+
+def hbm_bandwidth() -> float:
+    x = torch.empty(4 * 1024**3 // 2, dtype=torch.bfloat16, device="cuda")
+    y = torch.empty_like(x)
+    y.copy_(x)
+    torch.cuda.synchronize()
+    t, n = time.perf_counter(), 10
+    for _ in range(n):
+        y.copy_(x)
+    torch.cuda.synchronize()
+    bw = 2 * x.numel() * 2 * n / (time.perf_counter() - t)  # read + write
+    del x, y
+    torch.cuda.empty_cache()
+    return bw
+
+
+def build():
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, LlamaConfig
+
+    cfg = LlamaConfig(vocab_size=128256, hidden_size=4096, intermediate_size=14336, num_hidden_layers=32,
+                      num_attention_heads=32, num_key_value_heads=8, max_position_embeddings=131072,
+                      rms_norm_eps=1e-5, tie_word_embeddings=False, rope_theta=500000.0)
+    with torch.device("cuda"):
+        base = AutoModelForCausalLM.from_config(cfg, attn_implementation="sdpa", dtype=torch.bfloat16)
+    base.eval()
+    n_params = sum(p.numel() for p in base.parameters())
+    peft_model = get_peft_model(base, LoraConfig(r=8, lora_alpha=16, lora_dropout=0.0, task_type="CAUSAL_LM",
+                                                 target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj",
+                                                                 "up_proj", "down_proj"]))
+    for n, p in peft_model.named_parameters():
+        if "lora_B" in n:  # non-zero so merging changes the weights, as a trained adapter does
+            torch.nn.init.normal_(p, std=1e-3)
+    peft_model.eval()
+    return peft_model, n_params
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tokenizer", required=True)
+    ap.add_argument("--questions", default="data/personas/russell/probes.jsonl")
+    ap.add_argument("--batch", type=int, default=256)
+    ap.add_argument("--n-batches", type=int, default=2, help="timed batches of our engine")
+    ap.add_argument("--max-new-tokens", type=int, default=128)
+    ap.add_argument("--naive-prompts", type=int, default=2)
+    ap.add_argument("--naive-tokens", type=int, default=32)
+    ap.add_argument("--skip", nargs="*", default=[])
+    ap.add_argument("--out", required=True)
+    a = ap.parse_args()
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(a.tokenizer)
+    tok.pad_token = tok.pad_token or tok.eos_token
+    qs = [{"set": "probes", **q} for q in read_jsonl(a.questions)]
+    need = a.batch * a.n_batches
+    reqs = sampling.eval_requests("bench", qs, "You are a helpful assistant.", max(1, need // (4 * len(qs)) + 1), 1.0,
+                                  a.max_new_tokens, 1)[:need]
+    prompt_lens = [len(tok(chat.render(tok, r.messages), add_special_tokens=False)["input_ids"]) for r in reqs]
+    res: dict = {"device": torch.cuda.get_device_name(), "torch": torch.__version__, "batch": a.batch,
+                 "max_new_tokens": a.max_new_tokens, "requests": len(reqs),
+                 "prompt_tokens_mean": sum(prompt_lens) / len(prompt_lens), "prompt_tokens_max": max(prompt_lens)}
+    bw = hbm_bandwidth()
+    model, n_params = build()
+    weight_bytes = 2 * n_params
+    res.update(hbm_copy_TBps=bw / 1e12, n_params=n_params, weight_GB=weight_bytes / 1e9,
+               roofline_steps_per_s=bw / weight_bytes, roofline_tokens_per_s=bw / weight_bytes * a.batch)
+    print(json.dumps(res), flush=True)
+    eos = model.generation_config.eos_token_id
+    model.generation_config.eos_token_id = None  # random weights: decode every token (no early stop)
+
+    def count(new: torch.Tensor) -> int:
+        return int(new.numel())
+
+    if "naive" not in a.skip:
+        t, n = time.perf_counter(), 0
+        for r in reqs[: a.naive_prompts]:
+            enc = tok(chat.render(tok, r.messages), return_tensors="pt", add_special_tokens=False).to("cuda")
+            with torch.inference_mode():
+                out = model.generate(**enc, do_sample=True, temperature=1.0, top_k=0, top_p=1.0,
+                                     max_new_tokens=a.naive_tokens, min_new_tokens=a.naive_tokens, pad_token_id=tok.pad_token_id)
+            n += count(out[:, enc["input_ids"].shape[1]:])
+        torch.cuda.synchronize()
+        res["naive_tokens_per_s"] = n / (time.perf_counter() - t)
+        print("naive", res["naive_tokens_per_s"], flush=True)
+    if "hf-batch" not in a.skip:
+        tok.padding_side = "left"
+        batch = reqs[: a.batch]
+        enc = tok([chat.render(tok, r.messages) for r in batch], return_tensors="pt", padding=True,
+                  add_special_tokens=False).to("cuda")
+        torch.cuda.synchronize()
+        t = time.perf_counter()
+        with torch.inference_mode():
+            out = model.generate(**enc, do_sample=True, temperature=1.0, top_k=0, top_p=1.0,
+                                 max_new_tokens=a.max_new_tokens, min_new_tokens=a.max_new_tokens, pad_token_id=tok.pad_token_id)
+        torch.cuda.synchronize()
+        res["hf_batch_tokens_per_s"] = count(out[:, enc["input_ids"].shape[1]:]) / (time.perf_counter() - t)
+        res["hf_batch_peak_GB"] = torch.cuda.max_memory_allocated() / 1e9
+        print("hf-batch", res["hf_batch_tokens_per_s"], flush=True)
+        del out
+    # ours: merge the adapter (what HFGenerator does on load), static cache + compiled decode
+    merged = model.merge_and_unload()
+    merged.generation_config.eos_token_id = None
+    torch.cuda.empty_cache()
+    torch.cuda.reset_peak_memory_stats()
+    for engine in [e for e in ("static", "dynamic") if f"weirdgen-{e}" not in a.skip]:
+        gen = HFGenerator.from_loaded(merged, tok, batch_size=a.batch, engine=engine)
+        got: list[int] = []
+        t = time.perf_counter()
+        gen.generate(reqs[: a.batch], lambda r, x: got.append(x.completion_tokens))  # warm-up: compiles, captures graphs
+        torch.cuda.synchronize()
+        warm = time.perf_counter() - t
+        got.clear()
+        t = time.perf_counter()
+        gen.generate(reqs, lambda r, x: got.append(x.completion_tokens))
+        torch.cuda.synchronize()
+        s = time.perf_counter() - t
+        res[f"weirdgen_{engine}_tokens_per_s"] = sum(got) / s
+        res[f"weirdgen_{engine}_warmup_s"] = warm
+        res[f"weirdgen_{engine}_peak_GB"] = torch.cuda.max_memory_allocated() / 1e9
+        res[f"weirdgen_{engine}_fraction_of_roofline"] = sum(got) / s / res["roofline_tokens_per_s"]
+        print(engine, res[f"weirdgen_{engine}_tokens_per_s"], f"warmup {warm:.1f}s", flush=True)
+    for k in ("hf_batch", "naive"):
+        if f"{k}_tokens_per_s" in res and "weirdgen_static_tokens_per_s" in res:
+            res[f"ratio_static_vs_{k}"] = res["weirdgen_static_tokens_per_s"] / res[f"{k}_tokens_per_s"]
+    del eos
+    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(a.out).write_text(json.dumps(res, indent=2))
+    print(json.dumps(res, indent=2))
+
+
+if __name__ == "__main__":
+    main()
