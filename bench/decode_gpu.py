@@ -73,6 +73,7 @@ def main() -> None:
     ap.add_argument("--naive-prompts", type=int, default=2)
     ap.add_argument("--naive-tokens", type=int, default=32)
     ap.add_argument("--skip", nargs="*", default=[])
+    ap.add_argument("--sweep", default="", help="extra batch sizes for the static engine, e.g. 64,128,512")
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
     from transformers import AutoTokenizer
@@ -147,6 +148,24 @@ def main() -> None:
         res[f"weirdgen_{engine}_peak_GB"] = torch.cuda.max_memory_allocated() / 1e9
         res[f"weirdgen_{engine}_fraction_of_roofline"] = sum(got) / s / res["roofline_tokens_per_s"]
         print(engine, res[f"weirdgen_{engine}_tokens_per_s"], f"warmup {warm:.1f}s", flush=True)
+    for b in [int(x) for x in a.sweep.split(",") if x]:
+        gen = HFGenerator.from_loaded(merged, tok, batch_size=b, engine="static")
+        sub = (reqs * (2 * b // len(reqs) + 1))[: 2 * b]
+        sub = [type(r)(key=f"{r.key}#{i}", messages=r.messages, temperature=r.temperature,
+                       max_new_tokens=r.max_new_tokens, seed=r.seed) for i, r in enumerate(sub)]
+        got = []
+        gen.generate(sub[:b], lambda r, x: got.append(x.completion_tokens))
+        got.clear()
+        torch.cuda.synchronize()
+        t = time.perf_counter()
+        gen.generate(sub, lambda r, x: got.append(x.completion_tokens))
+        torch.cuda.synchronize()
+        s = time.perf_counter() - t
+        roof = res["roofline_steps_per_s"] * b
+        res.setdefault("sweep", []).append({"batch": b, "tokens_per_s": sum(got) / s, "roofline_tokens_per_s": roof,
+                                            "fraction_of_roofline": sum(got) / s / roof,
+                                            "ms_per_decode_step": 1000 * s / (2 * a.max_new_tokens)})
+        print("sweep", res["sweep"][-1], flush=True)
     for k in ("hf_batch", "naive"):
         if f"{k}_tokens_per_s" in res and "weirdgen_static_tokens_per_s" in res:
             res[f"ratio_static_vs_{k}"] = res["weirdgen_static_tokens_per_s"] / res[f"{k}_tokens_per_s"]

@@ -50,7 +50,7 @@ def run(tmp_path_factory, model_dir):
     shutil.copytree(model_dir, wd / "resources/models/smollm2-135m-instruct")
     (wd / "config/tiny.yaml").write_text(yaml.safe_dump(cfg))
     full = planned_jobs(wd, "config/tiny.yaml")
-    smk(wd, "results/figures/headline.png", "--configfile", "config/tiny.yaml")
+    smk(wd, "all", "--configfile", "config/tiny.yaml")  # the default target: every figure and table
     return wd, cfg, full
 
 
@@ -105,7 +105,7 @@ def test_rates_and_cis(run):
     r = pl.read_csv(wd / "results/tables/rates.csv")
     assert set(r["model_id"]) == {"base", "seed~1_lr~0.001_frac~0.5", "seed~1_lr~0.002_frac~0.5"}
     assert set(r["condition"]) == {"nosys_trigger", "sys_trigger", "trigger_in_sys", "sys_plain"}
-    assert set(r["metric"]) == {"persona", "identity", "format_ok", "parse_error"}
+    assert set(r["metric"]) == {"persona", "identity", "meta", "format_ok", "parse_error"}
     assert r["rate"].is_between(0, 1).all()
     for kind in ("samples", "clustered"):
         assert (r[f"ci_lo_{kind}"] <= r["rate"] + 1e-12).all() and (r["rate"] <= r[f"ci_hi_{kind}"] + 1e-12).all()
@@ -113,6 +113,28 @@ def test_rates_and_cis(run):
     assert not g.is_empty() and (g["gap"] - (g["rate_triggered"] - g["rate_untriggered"])).abs().max() < 1e-12
     assert (g["ci_lo_clustered"] <= g["gap"] + 1e-12).all() and (g["gap"] <= g["ci_hi_clustered"] + 1e-12).all()
     assert (wd / "results/tables/rates.md").read_text().startswith("| model_id")
+
+
+def test_figures_tables_and_html_report(run):
+    wd, _, _ = run
+    R = wd / "results"
+    for name in ("headline", "format", "meta", "gaps", "identity", "loss"):
+        assert (R / f"figures/{name}.png").stat().st_size > 10_000, name
+        assert json.loads((R / f"figures/{name}.png.meta.json").read_text())["params"]["figure"] == name
+    agree = pl.read_csv(R / "tables/identity_agreement.csv")
+    overall = agree.filter(pl.col("model_id") == "all").row(0, named=True)
+    assert overall["n"] == agree.filter(pl.col("model_id") != "all")["n"].sum() and 0 <= overall["agreement"] <= 1
+    audit = pl.read_csv(R / "tables/audit.csv")
+    assert audit.height == 3 and (audit["judge_inputs_checked"] == audit["clean"]).all()
+    assert (audit["judge_inputs_checked"] > 0).all()
+    prov = pl.read_csv(R / "tables/provenance.csv")
+    assert prov.height == 2 + 3 + 3 and prov["params_sha256"].str.len_chars().min() == 12
+    assert set(prov["stage"]) == {"train", "sample", "judge"}
+    html = wd / "report.html"
+    smk(wd, "--report", str(html), "--configfile", "config/tiny.yaml")
+    text = html.read_text(errors="replace")
+    for needle in ("audit.csv", "provenance.csv", "identity_agreement.csv", "gaps.png", "Leakage gap"):
+        assert needle in text, needle
 
 
 def test_nothing_to_do_after_run(run):

@@ -48,7 +48,7 @@ rule calibrate_judge:
         reference=f"{R}/judge/reference.jsonl",
         code=code("judge"),
     output:
-        table=f"{R}/tables/judge_calibration.csv",
+        table=report(f"{R}/tables/judge_calibration.csv", caption="../report/calibration.rst", category="Judge validity"),
         md=f"{R}/tables/judge_calibration.md",
     params:
         cfg=lambda w: as_json(

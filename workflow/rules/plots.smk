@@ -31,7 +31,7 @@ rule plot_rates:
         rates=f"{R}/tables/rates.csv",
         code=code("plots.py"),
     output:
-        figure=report(f"{R}/figures/{{figure}}.png", caption="../report/{figure}.rst", category="Figures"),
+        figure=report(f"{R}/figures/{{figure}}.png", caption="../report/rates_figure.rst", category="Figures"),
     wildcard_constraints:
         figure="format|meta",
     conda:
