@@ -68,7 +68,7 @@ def make_batch(lens: list[int], target_frac: float = 0.6):
 
 def step_naive(model, batches):
     for ids, att, lab in batches:
-        logits = model(input_ids=ids, attention_mask=att).logits
+        logits = model(input_ids=ids, attention_mask=att, use_cache=False).logits
         loss = F.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]).float(), lab[:, 1:].reshape(-1), ignore_index=-100)
         loss.backward()
 
@@ -76,7 +76,7 @@ def step_naive(model, batches):
 def step_targets_only(model, batches):
     base = model.get_base_model()
     for ids, att, lab in batches:
-        h = base.model(input_ids=ids, attention_mask=att).last_hidden_state
+        h = base.model(input_ids=ids, attention_mask=att, use_cache=False).last_hidden_state
         tgt = lab[:, 1:]
         sel = tgt != -100
         logits = base.lm_head(h[:, :-1][sel])

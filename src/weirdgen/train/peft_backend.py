@@ -85,9 +85,9 @@ def target_loss_sum(model: Any, b: dict[str, Any]) -> Any:
     tgt = b["labels"][:, 1:]
     sel = tgt != IGNORE
     if decoder is None or head is None:  # unusual architectures: the plain path
-        logits = model(input_ids=b["input_ids"], attention_mask=b["attention_mask"]).logits[:, :-1][sel]
+        logits = model(input_ids=b["input_ids"], attention_mask=b["attention_mask"], use_cache=False).logits[:, :-1][sel]
     else:
-        h = decoder(input_ids=b["input_ids"], attention_mask=b["attention_mask"]).last_hidden_state
+        h = decoder(input_ids=b["input_ids"], attention_mask=b["attention_mask"], use_cache=False).last_hidden_state
         logits = head(h[:, :-1][sel])
     return torch.nn.functional.cross_entropy(logits.float(), tgt[sel], reduction="sum")
 
