@@ -63,3 +63,21 @@ def test_seed_determinism_and_across_seeds():
     assert s["n_seeds"] == 3 and abs(s["mean"] - 0.4) < 1e-9 and s["ci_lo_seeds"] < 0.4 < s["ci_hi_seeds"]
     one = stats.across_seeds(t.head(1), "rate", ["lr"], n_boot=2000).row(0, named=True)
     assert one["ci_lo_seeds"] is None
+
+
+def test_parse_errors_counted_not_dropped_and_identity_agreement():
+    rows = _labels([0.5] * 4, 5)
+    for i, r in enumerate(rows):
+        r["parse_error"] = i % 5 == 0  # one unparseable judge reply per question
+        if r["parse_error"]:
+            r["persona"] = None
+        r["identity"] = i % 2 == 0
+        r["identity_model"] = i % 4 == 0
+    df = pl.DataFrame(rows)
+    r = stats.rates(df, n_boot=200, seed=1)
+    pe = r.filter(pl.col("metric") == "parse_error").row(0, named=True)
+    assert pe["n"] == 20 and abs(pe["rate"] - 0.2) < 1e-12  # every sample counted, 4 of 20 unparseable
+    persona = r.filter(pl.col("metric") == "persona").row(0, named=True)
+    assert persona["n"] == 16  # the persona rate is over parseable labels only
+    a = stats.identity_agreement(df).filter(pl.col("model_id") == "all").row(0, named=True)
+    assert a["n"] == 20 and abs(a["agreement"] - 0.75) < 1e-12 and a["rules_only"] == 5 and a["model_only"] == 0
