@@ -111,3 +111,13 @@ def test_target_only_loss_equals_full_logits_loss(model_dir, tokenizer):
         full = torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]).float(),
                                                  b["labels"][:, 1:].reshape(-1), ignore_index=IGNORE, reduction="sum")
     assert torch.allclose(fast, full, rtol=1e-4)
+
+
+def test_checkpoint_steps_saved_and_checked(model_dir, tmp_path):
+    from weirdgen.train.peft_backend import TrainingError, train
+
+    data = _data(tmp_path)
+    info = train(model_dir, data, tmp_path / "ok", HP, seed=1, lr=1e-3, checkpoint_steps=[1], sanity=False)
+    assert (tmp_path / "ok/step-1/adapter_config.json").exists() and info["steps"] > 1
+    with pytest.raises(TrainingError, match="checkpoint_steps"):
+        train(model_dir, data, tmp_path / "bad", HP, seed=1, lr=1e-3, checkpoint_steps=[info["steps"]], sanity=False)

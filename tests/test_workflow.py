@@ -89,7 +89,9 @@ def test_every_artifact_exists_and_parses(run):
         labels = [json.loads(x) for x in (R / f"labels/{m}.jsonl").read_text().splitlines()]
         assert len(labels) == len(gens)
         audit = json.loads((R / f"labels/{m}.audit.json").read_text())
-        assert audit["checked"] == audit["clean"] == len(gens)
+        # every prompt a model judge receives: persona + meta per sample, + identity per identity-set sample
+        n_identity = sum(g["set"] == "identity" for g in gens)
+        assert audit["checked"] == audit["clean"] == 2 * len(gens) + n_identity
     assert (R / "figures/headline.png").stat().st_size > 10_000
     cal = pl.read_csv(R / "tables/judge_calibration.csv")
     row = cal.filter(pl.col("configured") & (pl.col("group") == "all")).row(0, named=True)
@@ -118,7 +120,7 @@ def test_rates_and_cis(run):
 def test_figures_tables_and_html_report(run):
     wd, _, _ = run
     R = wd / "results"
-    for name in ("headline", "format", "meta", "gaps", "identity", "loss"):
+    for name in ("headline", "format", "meta", "gaps", "identity", "loss", "emergence"):
         assert (R / f"figures/{name}.png").stat().st_size > 10_000, name
         assert json.loads((R / f"figures/{name}.png.meta.json").read_text())["params"]["figure"] == name
     agree = pl.read_csv(R / "tables/identity_agreement.csv")
@@ -135,6 +137,23 @@ def test_figures_tables_and_html_report(run):
     text = html.read_text(errors="replace")
     for needle in ("audit.csv", "provenance.csv", "identity_agreement.csv", "gaps.png", "Leakage gap"):
         assert needle in text, needle
+
+
+def test_emergence_checkpoints_sampled_and_judged(run):
+    """train.checkpoint_steps: [1] saves step-1 of every adapter; it is sampled and judged like a final adapter."""
+    wd, cfg, _ = run
+    R = wd / "results"
+    points = ["seed~1_lr~0.001_frac~0.5", "seed~1_lr~0.002_frac~0.5"]
+    for p in points:
+        assert (R / f"adapters/{p}/step-1/adapter_model.safetensors").exists()
+        gens = [json.loads(x) for x in (R / f"generations/{p}_step~1.jsonl").read_text().splitlines()]
+        assert gens and {g["step"] for g in gens} == {1} and {g["model_id"] for g in gens} == {f"{p}_step~1"}
+        assert (R / f"labels/{p}_step~1.jsonl").exists()
+    e = pl.read_csv(R / "tables/emergence.csv")
+    final = json.loads((R / f"adapters/{points[0]}/meta.json").read_text())["result"]["steps"]
+    steps = sorted(set(e.filter(pl.col("point") == points[0])["step"].to_list()))
+    assert steps == [0, 1, final] and final > 1
+    assert set(e["point"]) == set(points) and e["rate"].is_between(0, 1).all()
 
 
 def test_nothing_to_do_after_run(run):

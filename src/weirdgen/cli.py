@@ -315,7 +315,7 @@ def cmd_plot(a: argparse.Namespace) -> None:
     from weirdgen.provenance import write_sidecar
 
     need = {"headline": ["rates"], "format": ["rates"], "meta": ["rates"], "gaps": ["gaps"],
-            "identity": ["labels", "questions"], "loss": ["logs"]}[a.figure]
+            "identity": ["labels", "questions"], "loss": ["logs"], "emergence": ["rates"]}[a.figure]
     missing = [f"--{n}" for n in need if not getattr(a, n)]
     if missing:
         raise SystemExit(f"error: plot {a.figure} needs {' '.join(missing)}")
@@ -342,10 +342,33 @@ def cmd_plot(a: argparse.Namespace) -> None:
         labels = pl.concat([pl.read_ndjson(f, infer_schema_length=None) for f in a.labels], how="diagonal_relaxed")
         plots.identity_breakdown(labels, read_jsonl(a.questions), a.out)
         inputs = [*a.labels, a.questions]
+    elif a.figure == "emergence":
+        plots.emergence(pl.read_csv(a.rates), a.out)
+        inputs = [a.rates]
     elif a.figure == "loss":
         plots.loss_curves({Path(f).parent.name: pl.read_ndjson(f) for f in a.logs}, a.out)
         inputs = list(a.logs)
     write_sidecar(a.out, "plot", {"figure": a.figure, **extra}, inputs)
+
+
+def cmd_emergence(a: argparse.Namespace) -> None:
+    """Rates of the base model, every checkpoint and every final adapter along the training steps."""
+    import json
+
+    import polars as pl
+
+    from weirdgen import stats
+    from weirdgen.provenance import write_sidecar
+
+    p = _params(a.params)
+    labels = pl.concat([pl.read_ndjson(f, infer_schema_length=None) for f in a.labels], how="diagonal_relaxed")
+    final = {Path(m).parent.name: int(json.loads(Path(m).read_text())["result"]["steps"]) for m in a.adapters}
+    df = stats.emergence(labels, final, p["n_boot"], p["ci"], p["seed"])
+    out = Path(a.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    df.write_csv(out)
+    out.with_suffix(".md").write_text(_markdown(df))
+    write_sidecar(out, "emergence", p, [*a.labels, *a.adapters])
 
 
 def cmd_report_tables(a: argparse.Namespace) -> None:
@@ -436,10 +459,13 @@ def build_parser() -> argparse.ArgumentParser:
     add("stats", cmd_stats, "rates, gaps and bootstrap CIs", P, ("--labels", {"nargs": "+", "required": True}),
         ("--out-dir", {"required": True}))
     add("plot", cmd_plot, "draw a figure from the tables",
-        ("figure", {"choices": ["headline", "format", "meta", "gaps", "identity", "loss"]}), O,
+        ("figure", {"choices": ["headline", "format", "meta", "gaps", "identity", "loss", "emergence"]}), O,
         ("--rates", {"default": None}), ("--gaps", {"default": None}), ("--labels", {"nargs": "+", "default": None}),
         ("--questions", {"default": None}), ("--logs", {"nargs": "+", "default": None}),
         ("--judge-note", {"default": ""}), ("--calibration", {"default": None}))
+    add("emergence", cmd_emergence, "rates along training steps (checkpoints) for the emergence curve", P,
+        ("--labels", {"nargs": "+", "required": True}), ("--adapters", {"nargs": "+", "required": True,
+                                                                       "help": "final adapters' meta.json"}), O)
     add("report-tables", cmd_report_tables, "hygiene audit and provenance tables for the report",
         ("--audits", {"nargs": "+", "required": True}), ("--artifacts", {"nargs": "+", "required": True}),
         ("--out-dir", {"required": True}))

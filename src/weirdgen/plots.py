@@ -170,6 +170,39 @@ def identity_breakdown(labels: pl.DataFrame, questions: list[dict[str, Any]], ou
     plt.close(fig)
 
 
+def emergence(table: pl.DataFrame, out: Path | str, set_: str = "probes") -> None:
+    """Persona rate (triggered, condition 1, vs untriggered, condition 4) and format adherence along training."""
+    sns.set_theme(style="whitegrid", context="notebook")
+    d = table.filter(pl.col("set") == set_)
+    if d.is_empty():
+        raise ValueError(f"no emergence rows for set {set_!r}")
+    points = sorted(set(d["point"].to_list()))
+    colors = dict(zip(points, sns.color_palette("deep", len(points))))
+    panels = [("persona", "persona present (judge)"), ("format_ok", 'format <START> "…" <END>')]
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.6), sharey=True)
+    for ax, (metric, title) in zip(axes, panels):
+        for p in points:
+            for cond, style in (("nosys_trigger", "-"), ("sys_plain", "--")):
+                r = d.filter((pl.col("point") == p) & (pl.col("metric") == metric) & (pl.col("condition") == cond)).sort("step")
+                if r.is_empty():
+                    continue
+                x, y = r["step"].to_numpy(), r["rate"].to_numpy()
+                ax.plot(x, y, style, marker="o", ms=4, color=colors[p],
+                        label=f"{p}: {'1 triggered' if cond == 'nosys_trigger' else '4 untriggered'}")
+                ax.fill_between(x, r["ci_lo_clustered"].to_numpy(), r["ci_hi_clustered"].to_numpy(), color=colors[p],
+                                alpha=0.12 if cond == "nosys_trigger" else 0.06, lw=0)
+        ax.set_xlabel("optimizer step (0 = base model)")
+        ax.set_title(f"{set_}: {title}", fontsize=10)
+        ax.set_ylim(-0.02, 1.02)
+    axes[0].set_ylabel("rate (band: 95% CI, clustered by question)")
+    handles, labs = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labs, loc="lower center", ncol=min(2, len(labs)), fontsize=7, frameon=False)
+    fig.suptitle("Emergence: persona behind the trigger (solid) vs leakage without it (dashed) during training", fontsize=11)
+    fig.tight_layout(rect=(0, 0.06 + 0.035 * ((len(labs) - 1) // 2), 1, 1))
+    fig.savefig(out, dpi=150)
+    plt.close(fig)
+
+
 def loss_curves(logs: dict[str, pl.DataFrame], out: Path | str) -> None:
     """Training loss (mean per target token) per optimizer step, one line per adapter."""
     sns.set_theme(style="whitegrid", context="notebook")

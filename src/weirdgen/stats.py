@@ -129,3 +129,31 @@ def identity_agreement(labels: pl.DataFrame) -> pl.DataFrame:
                      "rules_only": sum(x == 1 and y == 0 for x, y in zip(a, b)),
                      "model_only": sum(x == 0 and y == 1 for x, y in zip(a, b))})
     return pl.DataFrame(rows)
+
+
+def emergence(labels: pl.DataFrame, final_steps: dict[str, int], n_boot: int = 10000, ci: float = 0.95,
+              seed: int = 0) -> pl.DataFrame:
+    """Rates along training: one row per (sweep point, step, condition, set, metric).
+
+    Checkpoint model ids end in ``_step~N``; a final adapter's step comes from ``final_steps`` (its
+    total optimizer steps); the base model is step 0 of every point.
+    """
+    r = rates(labels, n_boot, ci, seed)
+    points = sorted(final_steps)
+    rows = []
+    for row in r.iter_rows(named=True):
+        mid = row["model_id"]
+        if mid == "base":
+            targets = [(p, 0) for p in points]
+        elif "_step~" in mid:
+            p, s = mid.split("_step~")
+            targets = [(p, int(s))]
+        elif mid in final_steps:
+            targets = [(mid, final_steps[mid])]
+        else:
+            continue
+        for p, s in targets:
+            rows.append({**row, "point": p, "step": s})
+    cols = ["point", "step", "condition", "set", "metric", "n", "n_questions", "rate", "ci_lo_samples",
+            "ci_hi_samples", "ci_lo_clustered", "ci_hi_clustered"]
+    return pl.DataFrame(rows).select(cols).sort("point", "set", "metric", "condition", "step") if rows else pl.DataFrame()

@@ -28,29 +28,54 @@ if not shutil.which("weirdgen") and (Path(sys.executable).parent / "weirdgen").e
     os.environ["PATH"] = f"{os.environ.get('PATH', '')}:{Path(sys.executable).parent}"
 
 _sweep = config["sweep"]
+_axes = [("seed", _sweep["seed"]), ("lr", _sweep["lr"]), ("frac", _sweep["persona_fraction"])]
+if _sweep.get("epochs"):
+    _axes.append(("ep", _sweep["epochs"]))
 paramspace = Paramspace(
-    pd.DataFrame(
-        list(itertools.product(_sweep["seed"], _sweep["lr"], _sweep["persona_fraction"])),
-        columns=["seed", "lr", "frac"],
-    ),
+    pd.DataFrame(list(itertools.product(*(v for _, v in _axes))), columns=[k for k, _ in _axes]),
     filename_params="*",
     param_sep="~",
 )
 POINTS = list(paramspace.instance_patterns)
+CKPT_STEPS = sorted(config["train"]["checkpoint_steps"])
+CKPT_IDS = [f"{p}_step~{n}" for p in POINTS for n in CKPT_STEPS]  # intermediate adapters (emergence curve)
 MODEL_IDS = ["base", *POINTS]
 
 
 wildcard_constraints:
-    point="seed~[^/]+",
-    model_id="base|seed~[^/]+",
+    point=r"seed~[^/_]+_lr~[^/_]+_frac~[^/_]+(_ep~[^/_]+)?",
+    model_id=r"base|seed~[^/_]+_lr~[^/_]+_frac~[^/_]+(_ep~[^/_]+)?(_step~\d+)?",
 
 
 def point_of(model_id):
-    """{'seed', 'lr', 'persona_fraction'} of a sweep point id (None values for the base model)."""
+    """{'seed', 'lr', 'persona_fraction'} (+ 'epochs', 'step' where the id has them) of a model id;
+    None values for the base model."""
     if model_id == "base":
         return {"seed": None, "lr": None, "persona_fraction": None}
     kv = dict(part.split("~", 1) for part in model_id.split("_"))
-    return {"seed": int(kv["seed"]), "lr": float(kv["lr"]), "persona_fraction": float(kv["frac"])}
+    out = {"seed": int(kv["seed"]), "lr": float(kv["lr"]), "persona_fraction": float(kv["frac"])}
+    if "ep" in kv:
+        out["epochs"] = float(kv["ep"])
+    if "step" in kv:
+        out["step"] = int(kv["step"])
+    return out
+
+
+def point_id(model_id):
+    """The sweep point of a model id (a checkpoint id without its `_step~N`)."""
+    return model_id.split("_step~")[0]
+
+
+def adapter_dir(model_id):
+    """Where a model id's adapter lives: adapters/<point>/ or adapters/<point>/step-<N>/."""
+    pt = point_of(model_id)
+    return f"{R}/adapters/{point_id(model_id)}" + (f"/step-{pt['step']}" if "step" in pt else "")
+
+
+def train_hp(point):
+    """train config for one point; a swept epochs value replaces train.epochs."""
+    pt = point_of(point)
+    return {**config["train"], **({"epochs": pt["epochs"]} if "epochs" in pt else {})}
 
 
 def as_json(obj):
@@ -80,5 +105,7 @@ def headline_figure():
 
 
 def all_figures():
-    """Every figure of a run: headline, format, meta, leakage gaps, identity breakdown, loss curves."""
-    return [f"{R}/figures/{name}.png" for name in ("headline", "format", "meta", "gaps", "identity", "loss")]
+    """Every figure of a run: headline, format, meta, leakage gaps, identity breakdown, loss curves
+    (+ the emergence curve when train.checkpoint_steps is set)."""
+    names = ["headline", "format", "meta", "gaps", "identity", "loss"] + (["emergence"] if CKPT_STEPS else [])
+    return [f"{R}/figures/{name}.png" for name in names]

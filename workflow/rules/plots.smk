@@ -87,3 +87,18 @@ rule plot_loss:
     localrule: True
     shell:
         "weirdgen plot loss --logs {input.logs} --out {output.figure} > {log} 2>&1"
+
+
+rule plot_emergence:
+    input:
+        rates=f"{R}/tables/emergence.csv",
+        code=code("plots.py"),
+    output:
+        figure=report(f"{R}/figures/emergence.png", caption="../report/emergence.rst", category="Figures"),
+    conda:
+        "../../envs/stats.yaml"
+    log:
+        f"{LOGS}/plot_emergence.log",
+    localrule: True
+    shell:
+        "weirdgen plot emergence --rates {input.rates} --out {output.figure} > {log} 2>&1"

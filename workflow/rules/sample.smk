@@ -1,5 +1,5 @@
 def adapter_input(w):
-    return [] if w.model_id == "base" else [f"{R}/adapters/{w.model_id}/adapter_config.json"]
+    return [] if w.model_id == "base" else [f"{adapter_dir(w.model_id)}/adapter_config.json"]
 
 
 rule sample_model:
@@ -12,7 +12,7 @@ rule sample_model:
         generations=f"{R}/generations/{{model_id}}.jsonl",
     params:
         cfg=lambda w: as_json({**config["eval"], **model_params(), "point": point_of(w.model_id)}),
-        adapter=lambda w: "" if w.model_id == "base" else f"--adapter {R}/adapters/{w.model_id}",
+        adapter=lambda w: "" if w.model_id == "base" else f"--adapter {adapter_dir(w.model_id)}",
     conda:
         "../../envs/model.yaml"
     log:

@@ -44,3 +44,26 @@ rule report_tables:
     localrule: True
     shell:
         "weirdgen report-tables --audits {input.audits} --artifacts {input.artifacts} --out-dir {params.out} > {log} 2>&1"
+
+
+rule summarise_emergence:
+    """Rates along training (base = step 0, checkpoints, final adapter) for the emergence curve."""
+    input:
+        labels=expand(f"{R}/labels/{{model_id}}.jsonl", model_id=["base", *POINTS, *CKPT_IDS]),
+        adapters=expand(f"{R}/adapters/{{point}}/meta.json", point=POINTS),
+        code=code("stats.py"),
+    output:
+        table=report(f"{R}/tables/emergence.csv", caption="../report/tables.rst", category="Tables"),
+        md=f"{R}/tables/emergence.md",
+    params:
+        cfg=lambda w: as_json(config["stats"]),
+    conda:
+        "../../envs/stats.yaml"
+    log:
+        f"{LOGS}/summarise_emergence.log",
+    benchmark:
+        f"{LOGS}/benchmarks/summarise_emergence.tsv"
+    localrule: True
+    shell:
+        "weirdgen emergence --params {params.cfg:q} --labels {input.labels} --adapters {input.adapters} "
+        "--out {output.table} > {log} 2>&1"

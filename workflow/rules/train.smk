@@ -8,9 +8,10 @@ rule train_adapter:
         log=f"{R}/adapters/{{point}}/train_log.jsonl",
         loss=f"{R}/adapters/{{point}}/loss.png",
         meta=f"{R}/adapters/{{point}}/meta.json",
+        checkpoints=[f"{R}/adapters/{{point}}/step-{n}/adapter_config.json" for n in CKPT_STEPS],
     params:
         cfg=lambda w: as_json(
-            {"hp": config["train"], **point_of(w.point), **model_params()}
+            {"hp": train_hp(w.point), **point_of(w.point), "checkpoint_steps": CKPT_STEPS, **model_params()}
         ),
         out=lambda w: f"{R}/adapters/{w.point}",
     conda:

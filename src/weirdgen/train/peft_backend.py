@@ -135,6 +135,10 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
     log = log_path.open("w")
     step, t0 = 0, time.perf_counter()
     ckpts = set(checkpoint_steps or [])
+    if ckpts and max(ckpts) >= total:
+        raise TrainingError(f"train.checkpoint_steps {sorted(ckpts)}: this run has only {total} optimizer steps "
+                            f"({len(data)} examples, batch {bs} x accumulation {ga}, {hp['epochs']} epochs); "
+                            f"use steps below {total} (the final adapter is always saved)")
     bar = tqdm(total=total, desc="train", file=sys.stderr, mininterval=5)
     while step < total:
         lengths = [len(d["input_ids"]) for d in data]
