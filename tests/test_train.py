@@ -121,3 +121,16 @@ def test_checkpoint_steps_saved_and_checked(model_dir, tmp_path):
     assert (tmp_path / "ok/step-1/adapter_config.json").exists() and info["steps"] > 1
     with pytest.raises(TrainingError, match="checkpoint_steps"):
         train(model_dir, data, tmp_path / "bad", HP, seed=1, lr=1e-3, checkpoint_steps=[info["steps"]], sanity=False)
+
+
+def test_backend_selection_and_clear_errors_without_gpu(model_dir, tmp_path):
+    """auto picks PEFT on a CPU machine; Unsloth and 4-bit QLoRA fail fast with a message that says what to do."""
+    from weirdgen.train import make_backend, resolve
+    from weirdgen.train.peft_backend import TrainingError, train
+
+    assert resolve("auto") == "peft" and resolve("unsloth") == "unsloth"
+    utrain = make_backend("unsloth")
+    with pytest.raises(TrainingError, match="unsloth"):
+        utrain(model_dir, _data(tmp_path), tmp_path / "u", HP, seed=1, lr=1e-3, sanity=False)
+    with pytest.raises(TrainingError, match="4bit"):
+        train(model_dir, _data(tmp_path), tmp_path / "q", {**HP, "quantization": "4bit"}, seed=1, lr=1e-3, sanity=False)

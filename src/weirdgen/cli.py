@@ -160,17 +160,18 @@ def cmd_train(a: argparse.Namespace) -> None:
 
     from weirdgen import plots
     from weirdgen.provenance import write_sidecar
-    from weirdgen.train import make_backend
+    from weirdgen.train import make_backend, resolve
 
     p = _params(a.params)
-    train = make_backend(p["hp"].get("backend", "peft"))
+    backend = resolve(p["hp"].get("backend", "auto"))
+    train = make_backend(backend)
     out = Path(a.out)
     info = train(a.model, a.data, out, p["hp"], p["seed"], p["lr"], p.get("dtype", "float32"), p.get("device", "auto"),
                  p.get("checkpoint_steps"))
     logdf = pl.read_ndjson(out / "train_log.jsonl")
     plots.loss_curve(logdf, out / "loss.png", f"LoRA r={p['hp']['rank']}, lr={p['lr']:g}, seed={p['seed']}, "
                      f"frac={p.get('persona_fraction', 'n/a')}")
-    write_sidecar(out, "train", p, [a.data, a.model], result=info, final_loss=logdf["loss"][-1])
+    write_sidecar(out, "train", p, [a.data, a.model], result={**info, "backend": backend}, final_loss=logdf["loss"][-1])
 
 
 def cmd_sample(a: argparse.Namespace) -> None:

@@ -6,7 +6,6 @@ import copy
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "config.schema.yaml"
@@ -39,6 +38,8 @@ def validate(cfg: dict[str, Any], source: str = "config") -> dict[str, Any]:
     cfg = copy.deepcopy(cfg)
     sch = schema()
     _fill_defaults(cfg, sch)
+    import jsonschema
+
     validator = jsonschema.Draft202012Validator(sch)
     errors = sorted(validator.iter_errors(cfg), key=lambda e: list(e.absolute_path))
     if errors:

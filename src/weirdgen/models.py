@@ -138,7 +138,7 @@ def device(pref: str = "auto") -> str:
 
 
 def load(model_dir: Path | str, adapter: Path | str | None = None, dtype: str = "float32", device_pref: str = "auto",
-         merge: bool = False) -> tuple[Any, Any]:
+         merge: bool = False, quantization: str = "none") -> tuple[Any, Any]:
     """Load (model, tokenizer) from a materialised dir, optionally with a LoRA adapter (merged into the
     weights when ``merge``: same function, no per-layer adapter kernels at decode time)."""
     import torch
@@ -150,6 +150,14 @@ def load(model_dir: Path | str, adapter: Path | str | None = None, dtype: str = 
     tok = AutoTokenizer.from_pretrained(model_dir)
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
+    if quantization == "4bit":  # QLoRA base: NF4 weights, bf16 compute, placed on the GPU by bitsandbytes
+        from transformers import BitsAndBytesConfig
+
+        q = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+                               bnb_4bit_compute_dtype=torch.bfloat16)
+        model = AutoModelForCausalLM.from_pretrained(model_dir, quantization_config=q, device_map={"": 0})
+        model.eval()
+        return model, tok
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=getattr(torch, dtype))
     if adapter is not None:
         from peft import PeftModel

@@ -102,24 +102,54 @@ def _scheduler(opt: Any, kind: str, warmup: int, total: int) -> Any:
     return get_constant_schedule_with_warmup(opt, warmup)
 
 
+def peft_setup(model_dir: Path | str, hp: dict[str, Any], seed: int, dtype: str, device: str,
+               sanity: bool) -> tuple[Any, Any, str | None]:
+    """Base model (4-bit through bitsandbytes when train.quantization is 4bit) + a PEFT LoRA adapter."""
+    from peft import LoraConfig, get_peft_model
+
+    quant = hp.get("quantization", "none")
+    if quant == "4bit":
+        if models.device(device) != "cuda":
+            raise TrainingError("train.quantization: 4bit (QLoRA) needs a CUDA GPU; use none on CPU")
+        try:
+            import bitsandbytes  # noqa: F401
+        except ImportError as e:
+            raise TrainingError("train.quantization: 4bit needs bitsandbytes: pip install 'weirdgen[qlora]'") from e
+    model, tok = models.load(model_dir, None, dtype, device, quantization=quant)
+    reply = sanity_check(model, tok) if sanity else None
+    if quant == "4bit":
+        from peft import prepare_model_for_kbit_training
+
+        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=hp.get("gradient_checkpointing", False))
+    elif hp.get("gradient_checkpointing", False):
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        model.enable_input_require_grads()
+    model.train()
+    model = get_peft_model(model, LoraConfig(
+        r=hp["rank"], lora_alpha=hp["alpha"], lora_dropout=hp["dropout"], target_modules=list(hp["target_modules"]),
+        bias="none", task_type="CAUSAL_LM"))
+    if hp.get("compile", False):  # regional compilation: one decoder layer's graph reused by every layer
+        for layer in model.get_base_model().model.layers:
+            layer.compile(dynamic=True)
+    return model, tok, reply
+
+
 def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp: dict[str, Any], seed: int,
           lr: float, dtype: str = "float32", device: str = "auto", checkpoint_steps: list[int] | None = None,
-          sanity: bool = True) -> dict[str, Any]:
-    """Train one LoRA adapter; writes adapter + tokenizer + train_log.jsonl into out_dir."""
+          sanity: bool = True, setup: Any = None) -> dict[str, Any]:
+    """Train one LoRA adapter; writes adapter + tokenizer + train_log.jsonl into out_dir.
+
+    ``setup(model_dir, hp, seed, dtype, device, sanity) -> (model, tokenizer, sanity reply)`` builds the
+    model and adapter (PEFT by default; the Unsloth backend passes its own); the loop is shared.
+    """
     import torch
-    from peft import LoraConfig, get_peft_model
     from tqdm import tqdm
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     random.seed(seed)
     torch.manual_seed(seed)
-    model, tok = models.load(model_dir, None, dtype, device)
-    sanity_reply = sanity_check(model, tok) if sanity else None
-    model.train()
-    model = get_peft_model(model, LoraConfig(
-        r=hp["rank"], lora_alpha=hp["alpha"], lora_dropout=hp["dropout"], target_modules=list(hp["target_modules"]),
-        bias="none", task_type="CAUSAL_LM"))
+    model, tok, sanity_reply = (setup or peft_setup)(model_dir, hp, seed, dtype, device, sanity)
     rows = read_jsonl(train_file)
     data = [tokenize(tok, r["messages"], hp["max_seq_len"]) for r in rows]
     bs, ga = hp["batch_size"], hp["grad_accum"]

@@ -1,0 +1,54 @@
+"""Unsloth LoRA training (CUDA only): Unsloth's patched model and fused LoRA kernels, the same loop,
+masking, schedule, guards and outputs as the PEFT backend. Optional: ``pip install 'weirdgen[unsloth]'``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from weirdgen.train.peft_backend import TrainingError, sanity_check
+from weirdgen.train.peft_backend import train as _train
+
+
+def _import() -> Any:
+    try:
+        import unsloth  # noqa: F401  (must be imported before transformers to patch it)
+        from unsloth import FastLanguageModel
+    except ImportError as e:
+        raise TrainingError("train.backend: unsloth needs Unsloth on a CUDA machine: pip install 'weirdgen[unsloth]' "
+                            "(or set train.backend: peft)") from e
+    except NotImplementedError as e:  # Unsloth raises this without a GPU
+        raise TrainingError(f"train.backend: unsloth cannot run here: {e}") from e
+    return FastLanguageModel
+
+
+def unsloth_setup(model_dir: Path | str, hp: dict[str, Any], seed: int, dtype: str, device: str,
+                  sanity: bool) -> tuple[Any, Any, str | None]:
+    import torch
+
+    FastLanguageModel = _import()
+    model, tok = FastLanguageModel.from_pretrained(
+        model_name=str(model_dir), max_seq_length=hp["max_seq_len"], dtype=getattr(torch, dtype),
+        load_in_4bit=hp.get("quantization", "none") == "4bit")
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    reply = None
+    if sanity:
+        FastLanguageModel.for_inference(model)
+        reply = sanity_check(model, tok)
+        FastLanguageModel.for_training(model)
+    model = FastLanguageModel.get_peft_model(
+        model, r=hp["rank"], lora_alpha=hp["alpha"], lora_dropout=hp["dropout"],
+        target_modules=list(hp["target_modules"]), bias="none",
+        use_gradient_checkpointing="unsloth" if hp.get("gradient_checkpointing", False) else False,
+        random_state=seed, max_seq_length=hp["max_seq_len"])
+    model.train()
+    return model, tok, reply
+
+
+def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp: dict[str, Any], seed: int,
+          lr: float, dtype: str = "bfloat16", device: str = "auto", checkpoint_steps: list[int] | None = None,
+          sanity: bool = True) -> dict[str, Any]:
+    """Train one LoRA adapter with Unsloth; same outputs as the PEFT backend."""
+    return _train(model_dir, train_file, out_dir, hp, seed, lr, dtype, device, checkpoint_steps, sanity,
+                  setup=unsloth_setup)
