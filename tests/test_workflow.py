@@ -180,6 +180,20 @@ def test_lr_change_reruns_that_branch_and_aggregates_only(run):
                     "plot_headline": 1}, jobs
 
 
+def test_epochs_axis_in_the_paramspace(run):
+    """sweep.epochs adds an `_ep~N` axis: one adapter per point and epoch value, trained with that many epochs."""
+    wd, cfg, _ = run
+    c = json.loads(json.dumps(cfg))
+    c["sweep"]["epochs"] = [1, 2]
+    c["sweep"]["lr"] = [0.001]
+    (wd / "config/epochs.yaml").write_text(yaml.safe_dump(c))
+    out = smk(wd, "results/figures/headline.png", "-n", "-p", "--configfile", "config/epochs.yaml").stdout
+    for ep in ("1", "2"):
+        assert f"results/adapters/seed~1_lr~0.001_frac~0.5_ep~{ep}/adapter_config.json" in out
+    assert '"epochs": 2.0' in out or '"epochs": 2' in out  # the swept value reaches the training parameters
+    assert planned_jobs(wd, "config/epochs.yaml")["train_adapter"] == 2
+
+
 def test_schema_violation_fails_before_any_job(run):
     wd, cfg, _ = run
     c = json.loads(json.dumps(cfg))
