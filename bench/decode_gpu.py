@@ -131,11 +131,23 @@ def main() -> None:
     merged.generation_config.eos_token_id = None
     torch.cuda.empty_cache()
     torch.cuda.reset_peak_memory_stats()
-    for engine in [e for e in ("static", "dynamic") if f"weirdgen-{e}" not in a.skip]:
-        gen = HFGenerator.from_loaded(merged, tok, batch_size=a.batch, engine=engine)
+    for engine in [e for e in ("static", "dynamic", "static-nocudnn", "continuous") if f"weirdgen-{e}" not in a.skip]:
+        if engine == "static-nocudnn":  # SDPA without the cuDNN backend (flash / memory-efficient kernels)
+            torch.backends.cuda.enable_cudnn_sdp(False)
+            torch._dynamo.reset()
+        try:
+            gen = HFGenerator.from_loaded(merged, tok, batch_size=a.batch, engine=engine.replace("-nocudnn", ""))
+        except Exception as e:  # noqa: BLE001
+            res[f"weirdgen_{engine}_error"] = f"{type(e).__name__}: {e}"
+            continue
         got: list[int] = []
         t = time.perf_counter()
-        gen.generate(reqs[: a.batch], lambda r, x: got.append(x.completion_tokens))  # warm-up: compiles, captures graphs
+        try:
+            gen.generate(reqs[: a.batch], lambda r, x: got.append(x.completion_tokens))  # warm-up: compiles, captures graphs
+        except Exception as e:  # noqa: BLE001
+            res[f"weirdgen_{engine}_error"] = f"{type(e).__name__}: {str(e)[:500]}"
+            print(engine, "failed:", res[f"weirdgen_{engine}_error"], flush=True)
+            continue
         torch.cuda.synchronize()
         warm = time.perf_counter() - t
         got.clear()

@@ -40,8 +40,9 @@ class HFGenerator:
         return self
 
     def _setup(self, model: Any, tok: Any, batch_size: int, engine: str, pad_multiple: int) -> None:
-        if engine not in ("auto", "dynamic", "static"):
-            raise ValueError(f"engine must be auto, dynamic or static, got {engine!r}")
+        if engine not in ("auto", "dynamic", "static", "continuous"):
+            raise ValueError(f"engine must be auto, dynamic, static or continuous, got {engine!r}")
+        self.continuous = engine == "continuous"
         self.model, self.tok = model, tok
         self.tok.padding_side = "left"
         if self.tok.pad_token is None:
@@ -50,10 +51,50 @@ class HFGenerator:
         self.static = engine == "static" or (engine == "auto" and model.device.type == "cuda")
         self.pad_multiple = pad_multiple if self.static else None
 
+    def _generate_continuous(self, requests: Sequence[Request], on_result: Callable[[Request, Result], None]) -> None:
+        """transformers' continuous batching (``generate_batch``, paged attention): the library schedules the
+        requests; results are reported per chunk of 4 x batch_size requests (resumable granularity).
+        Not bitwise reproducible (scheduling decides which rows share a step)."""
+        import torch
+        from transformers import GenerationConfig
+
+        eos = self.model.generation_config.eos_token_id
+        eos_ids = set(eos if isinstance(eos, list) else [eos])
+        groups: dict[tuple[float, int], list[Request]] = {}
+        for r in requests:
+            groups.setdefault((r.temperature, r.max_new_tokens), []).append(r)
+        for (temp, max_new), group in sorted(groups.items()):
+            for i in range(0, len(group), 4 * self.batch_size):
+                chunk = group[i : i + 4 * self.batch_size]
+                ids = [self.tok(chat.render(self.tok, r.messages), add_special_tokens=False)["input_ids"] for r in chunk]
+                cfg = GenerationConfig(do_sample=temp > 0, temperature=temp if temp > 0 else None, top_k=0, top_p=1.0,
+                                       max_new_tokens=max_new, eos_token_id=eos, pad_token_id=self.tok.pad_token_id)
+                torch.manual_seed(_batch_seed(chunk))
+                # no_grad, not inference_mode: the manager's worker thread updates tensors made here in place
+                with torch.no_grad():
+                    out = self.model.generate_batch(inputs=ids, generation_config=cfg, progress_bar=False)
+                # map outputs back by prompt; identical prompts are interchangeable samples
+                failed = [o for o in out.values() if getattr(o, "error", None)]
+                if failed or len(out) != len(chunk):
+                    raise RuntimeError(f"continuous batching failed for {len(failed) or len(chunk) - len(out)} of "
+                                       f"{len(chunk)} requests: {failed[0].error if failed else 'missing results'}")
+                by_prompt: dict[tuple[int, ...], list[Any]] = {}
+                for o in out.values():
+                    by_prompt.setdefault(tuple(o.prompt_ids), []).append(o)
+                for r, x in zip(chunk, ids):
+                    o = by_prompt[tuple(x)].pop()
+                    gen = list(o.generated_tokens)
+                    n = next((k for k, t in enumerate(gen) if t in eos_ids), None)
+                    toks = gen[:n] if n is not None else gen
+                    on_result(r, Result(r.key, self.tok.decode(toks, skip_special_tokens=True).strip(), len(x), len(toks),
+                                        "stop" if n is not None else "length"))
+
     def generate(self, requests: Sequence[Request], on_result: Callable[[Request, Result], None]) -> None:
         import torch
         from tqdm import tqdm
 
+        if self.continuous:
+            return self._generate_continuous(requests, on_result)
         prompts = {r.key: chat.render(self.tok, r.messages, add_generation_prompt=True) for r in requests}
         order = sorted(requests, key=lambda r: (r.temperature, r.max_new_tokens, -len(prompts[r.key]), r.key))
         bar = tqdm(total=len(order), desc="generate", file=sys.stderr, mininterval=5)
