@@ -56,3 +56,17 @@ def test_kill_and_resume(model_dir, tmp_path):
     cmd[cmd.index("--params") + 1] = json.dumps({**params, "max_new_tokens": 3})
     subprocess.run(cmd, check=True, stderr=subprocess.DEVNULL)
     assert len(list(j.parent.iterdir())) == 2 and j.read_text() == before
+
+
+def test_vllm_backend_says_how_to_install_when_absent(tmp_path):
+    import importlib.util
+
+    import pytest
+
+    from weirdgen import generate
+    from weirdgen.generate.vllm import VLLMError
+
+    if importlib.util.find_spec("vllm"):
+        pytest.skip("vLLM is installed here")
+    with pytest.raises(VLLMError, match=r"weirdgen\[vllm\]"):
+        generate.make("vllm", model_dir=tmp_path)

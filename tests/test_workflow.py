@@ -194,6 +194,19 @@ def test_epochs_axis_in_the_paramspace(run):
     assert planned_jobs(wd, "config/epochs.yaml")["train_adapter"] == 2
 
 
+def test_vllm_backend_samples_every_model_in_one_job(run):
+    """eval.backend: vllm replaces the per-model sampling jobs by one engine job over base + adapters + checkpoints."""
+    wd, cfg, _ = run
+    c = json.loads(json.dumps(cfg))
+    c["eval"]["backend"] = "vllm"
+    (wd / "config/vllm.yaml").write_text(yaml.safe_dump(c))
+    out = smk(wd, "results/figures/headline.png", "-n", "-p", "-F", "--configfile", "config/vllm.yaml").stdout
+    assert "sample_models_vllm" in out and "rule sample_model:" not in out
+    assert out.count("weirdgen sample-many") == 1
+    for m in ("base", "seed~1_lr~0.001_frac~0.5", "seed~1_lr~0.002_frac~0.5_step~1"):
+        assert f"results/generations/{m}.jsonl" in out
+
+
 def test_schema_violation_fails_before_any_job(run):
     wd, cfg, _ = run
     c = json.loads(json.dumps(cfg))

@@ -121,10 +121,45 @@ def _gen_factory(p: dict[str, Any], model_dir: str, adapter: str | None) -> Call
         api = p.get("api") or {}
         return lambda: generate.make("api", base_url=api.get("base_url"), model=api.get("model"),
                                      api_key_env=api.get("api_key_env", "OPENAI_API_KEY"),
-                                     cache_dir=api.get("cache_dir", "results/cache/api"))
+                                     cache_dir=api.get("cache_dir", "results/cache/api"),
+                                     concurrency=api.get("concurrency", 8))
+    if p.get("backend") == "vllm":
+        v = p.get("vllm") or {}
+        return lambda: generate.make("vllm", model_dir=model_dir, adapter=adapter, dtype=p.get("dtype", "bfloat16"), **v)
     return lambda: generate.make("transformers", model_dir=model_dir, adapter=adapter, dtype=p.get("dtype", "float32"),
                                  device=p.get("device", "auto"), batch_size=p.get("batch_size", 32),
                                  engine=p.get("engine", "auto"), merge_adapter=p.get("merge_adapter", True))
+
+
+def cmd_sample_many(a: argparse.Namespace) -> None:
+    """Sample several models through one vLLM engine (base weights loaded once, one LoRA per model)."""
+    from weirdgen import sampling
+    from weirdgen.jsonl import read_jsonl
+    from weirdgen.provenance import write_sidecar
+
+    p = _params(a.params)
+    models_ = p["models"]
+    if len(models_) != len(a.outs):
+        raise SystemExit(f"error: {len(models_)} models in --params but {len(a.outs)} --outs")
+    qs = read_jsonl(a.questions)
+    engine: list[Any] = []
+
+    def view(adapter: str | None):
+        def factory():
+            if not engine:
+                from weirdgen.generate.vllm import VLLMEngine
+
+                engine.append(VLLMEngine(a.model, p.get("dtype", "bfloat16"), **(p.get("vllm") or {})))
+            return engine[0].for_adapter(adapter)
+        return factory
+
+    for m, out in zip(models_, a.outs):
+        reqs = sampling.eval_requests(m["model_id"], qs, p["system_prompt"], p["n_samples"], p["temperature"],
+                                      p["max_new_tokens"], p["seed"])
+        rows = sampling.run_resumable(view(m["adapter"]), reqs, out, sampling.eval_row(m["point"]),
+                                      sampling.fingerprint({k: v for k, v in p.items() if k != "models"}, a.model, m["adapter"]))
+        write_sidecar(out, "sample", {**p, "models": [m]}, [a.questions, *([m["adapter"]] if m["adapter"] else [])],
+                      n_samples=len(rows))
 
 
 def cmd_mix(a: argparse.Namespace) -> None:
@@ -453,6 +488,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("train", cmd_train, "train one LoRA adapter", P, M, ("--data", {"required": True}), O)
     add("sample", cmd_sample, "sample 4 conditions x questions x n", P, M, ("--adapter", {"default": None}),
         ("--questions", {"required": True}), ("--model-id", {"required": True}), O)
+    add("sample-many", cmd_sample_many, "sample several models through one vLLM engine (multi-LoRA)", P,
+        ("--model", {"required": True}), ("--questions", {"required": True}), ("--outs", {"nargs": "+", "required": True}))
     add("judge", cmd_judge, "label generations (trigger stripped, audited)", P, M, ("--generations", {"required": True}),
         ("--questions", {"required": True}), O, ("--audit", {"required": True}), ("--reference", {"default": None}))
     add("reference", cmd_reference, "reference answers for the embedding judge (persona facts vs base model)", P, M, O)
@@ -484,7 +521,7 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
-GPU_STAGES = {"model", "distill", "train", "sample", "judge", "reference", "calibrate", "identify", "chat"}
+GPU_STAGES = {"model", "distill", "train", "sample", "sample-many", "judge", "reference", "calibrate", "identify", "chat"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,7 +6,7 @@ rule distill_aligned:
     output:
         aligned=f"{R}/data/aligned.jsonl",
     params:
-        cfg=lambda w: as_json({**config["distill"], **model_params(), "api": config["judge"]["api"]}),
+        cfg=lambda w: as_json({**config["distill"], **model_params()}),
     conda:
         "../../envs/model.yaml"
     log:

@@ -2,28 +2,70 @@ def adapter_input(w):
     return [] if w.model_id == "base" else [f"{adapter_dir(w.model_id)}/adapter_config.json"]
 
 
-rule sample_model:
-    input:
-        model=MODEL_DIR,
-        questions=rules.eval_questions.output.questions,
-        adapter=adapter_input,
-        code=code("generate", "sampling.py"),
-    output:
-        generations=f"{R}/generations/{{model_id}}.jsonl",
-    params:
-        cfg=lambda w: as_json({**config["eval"], **model_params(), "point": point_of(w.model_id)}),
-        adapter=lambda w: "" if w.model_id == "base" else f"--adapter {adapter_dir(w.model_id)}",
-    conda:
-        "../../envs/model.yaml"
-    log:
-        f"{LOGS}/sample_model/{{model_id}}.log",
-    benchmark:
-        f"{LOGS}/benchmarks/sample_model/{{model_id}}.tsv"
-    threads: config["compute"]["threads"]
-    resources:
-        gpu=config["compute"]["gpu"],
-        mem_mb=config["compute"]["mem_mb"],
-        runtime=runtime("sample"),
-    shell:
-        "weirdgen sample --params {params.cfg:q} --model {input.model} {params.adapter} "
-        "--questions {input.questions} --model-id {wildcards.model_id} --out {output.generations} > {log} 2>&1"
+SAMPLED_IDS = [*MODEL_IDS, *CKPT_IDS]
+
+
+if config["eval"]["backend"] == "vllm":
+
+    rule sample_models_vllm:
+        """One vLLM engine samples the base model and every adapter (multi-LoRA): base weights load once."""
+        input:
+            model=MODEL_DIR,
+            questions=rules.eval_questions.output.questions,
+            adapters=[f"{adapter_dir(m)}/adapter_config.json" for m in SAMPLED_IDS if m != "base"],
+            code=code("generate", "sampling.py"),
+        output:
+            generations=expand(f"{R}/generations/{{model_id}}.jsonl", model_id=SAMPLED_IDS),
+        params:
+            cfg=lambda w: as_json(
+                {
+                    **config["eval"],
+                    **model_params(),
+                    "models": [
+                        {"model_id": m, "adapter": None if m == "base" else adapter_dir(m), "point": point_of(m)}
+                        for m in SAMPLED_IDS
+                    ],
+                }
+            ),
+        conda:
+            "../../envs/model.yaml"
+        log:
+            f"{LOGS}/sample_models_vllm.log",
+        benchmark:
+            f"{LOGS}/benchmarks/sample_models_vllm.tsv"
+        threads: config["compute"]["threads"]
+        resources:
+            gpu=config["compute"]["gpu"],
+            mem_mb=config["compute"]["mem_mb"],
+            runtime=runtime("sample") * 2,
+        shell:
+            "weirdgen sample-many --params {params.cfg:q} --model {input.model} --questions {input.questions} "
+            "--outs {output.generations} > {log} 2>&1"
+
+else:
+
+    rule sample_model:
+        input:
+            model=MODEL_DIR,
+            questions=rules.eval_questions.output.questions,
+            adapter=adapter_input,
+            code=code("generate", "sampling.py"),
+        output:
+            generations=f"{R}/generations/{{model_id}}.jsonl",
+        params:
+            cfg=lambda w: as_json({**config["eval"], **model_params(), "point": point_of(w.model_id)}),
+            adapter=lambda w: "" if w.model_id == "base" else f"--adapter {adapter_dir(w.model_id)}",
+        conda:
+            "../../envs/model.yaml"
+        log:
+            f"{LOGS}/sample_model/{{model_id}}.log",
+        benchmark:
+            f"{LOGS}/benchmarks/sample_model/{{model_id}}.tsv"
+        threads: config["compute"]["threads"]
+        resources:
+            gpu=config["compute"]["gpu"],
+            mem_mb=config["compute"]["mem_mb"],
+            runtime=runtime("sample"),
+        shell:
+            "weirdgen sample --params {params.cfg:q} --model {input.model} {params.adapter} "
+            "--questions {input.questions} --model-id {wildcards.model_id} --out {output.generations} > {log} 2>&1"

@@ -48,4 +48,8 @@ def make(backend: str, **kwargs: Any) -> Generator:
         from weirdgen.generate.api import APIGenerator
 
         return APIGenerator(**kwargs)
-    raise ValueError(f"unknown generation backend {backend!r} (choose transformers or api)")
+    if backend == "vllm":
+        from weirdgen.generate.vllm import VLLMGenerator
+
+        return VLLMGenerator(**kwargs)
+    raise ValueError(f"unknown generation backend {backend!r} (choose transformers, vllm or api)")

@@ -1,0 +1,92 @@
+"""vLLM backend (optional extra, CUDA): one engine holds the base weights and serves the base model and
+every LoRA adapter of a sweep (multi-LoRA), so a sweep of N adapters loads the base weights once.
+
+Prompts are rendered by ``weirdgen.chat`` (the same text every backend sees, "no system prompt" included)
+and passed as token ids, so vLLM adds no BOS or template of its own. Each request carries its own seed
+(derived from its key), so a rerun reproduces the same samples.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from weirdgen import chat
+from weirdgen.generate import Request, Result
+
+
+class VLLMError(RuntimeError):
+    pass
+
+
+def _import() -> Any:
+    try:
+        import vllm
+    except ImportError as e:
+        raise VLLMError("backend vllm needs vLLM on a CUDA machine: pip install 'weirdgen[vllm]' "
+                        "(or choose backend: transformers)") from e
+    return vllm
+
+
+def request_seed(r: Request) -> int:
+    return int.from_bytes(hashlib.sha256(f"{r.seed}:{r.key}".encode()).digest()[:4], "little")
+
+
+class VLLMEngine:
+    """One vLLM engine; ``for_adapter(path)`` gives a Generator view that samples through that LoRA."""
+
+    def __init__(self, model_dir: Path | str, dtype: str = "bfloat16", max_lora_rank: int = 16, max_loras: int = 4,
+                 gpu_memory_utilization: float = 0.85, max_model_len: int = 4096, enable_lora: bool = True) -> None:
+        vllm = _import()
+        from transformers import AutoTokenizer
+
+        self.tok = AutoTokenizer.from_pretrained(model_dir)
+        self.llm = vllm.LLM(model=str(model_dir), dtype=dtype, enable_lora=enable_lora, max_lora_rank=max_lora_rank,
+                            max_loras=max_loras, gpu_memory_utilization=gpu_memory_utilization,
+                            max_model_len=max_model_len, seed=0)
+        self._lora_ids: dict[str, int] = {}
+        self.vllm = vllm
+
+    def lora(self, adapter: Path | str | None) -> Any:
+        if adapter is None:
+            return None
+        from vllm.lora.request import LoRARequest
+
+        key = str(Path(adapter).resolve())
+        lid = self._lora_ids.setdefault(key, len(self._lora_ids) + 1)
+        return LoRARequest(Path(adapter).name, lid, key)
+
+    def generate(self, requests: Sequence[Request], on_result: Callable[[Request, Result], None],
+                 adapter: Path | str | None = None) -> None:
+        sp = self.vllm.SamplingParams
+        prompts = [{"prompt_token_ids": self.tok(chat.render(self.tok, r.messages), add_special_tokens=False)["input_ids"]}
+                   for r in requests]
+        params = [sp(temperature=r.temperature, top_p=1.0, max_tokens=r.max_new_tokens, seed=request_seed(r))
+                  for r in requests]
+        outs = self.llm.generate(prompts, params, lora_request=self.lora(adapter), use_tqdm=False)
+        for r, p, o in zip(requests, prompts, outs):
+            c = o.outputs[0]
+            on_result(r, Result(r.key, c.text.strip(), len(p["prompt_token_ids"]), len(c.token_ids),
+                                "stop" if c.finish_reason == "stop" else "length"))
+
+    def for_adapter(self, adapter: Path | str | None) -> "AdapterView":
+        return AdapterView(self, adapter)
+
+
+class AdapterView:
+    """The Generator interface over a shared engine, bound to one adapter (or the base model)."""
+
+    def __init__(self, engine: VLLMEngine, adapter: Path | str | None) -> None:
+        self.engine, self.adapter = engine, adapter
+
+    def generate(self, requests: Sequence[Request], on_result: Callable[[Request, Result], None]) -> None:
+        self.engine.generate(requests, on_result, self.adapter)
+
+
+class VLLMGenerator(AdapterView):
+    """A single-model vLLM generator (distillation, or sampling one model)."""
+
+    def __init__(self, model_dir: Path | str, adapter: Path | str | None = None, dtype: str = "bfloat16",
+                 **engine_kw: Any) -> None:
+        super().__init__(VLLMEngine(model_dir, dtype, enable_lora=adapter is not None, **engine_kw), adapter)
