@@ -74,6 +74,8 @@ def main() -> None:
     ap.add_argument("--naive-tokens", type=int, default=32)
     ap.add_argument("--skip", nargs="*", default=[])
     ap.add_argument("--sweep", default="", help="extra batch sizes for the static engine, e.g. 64,128,512")
+    ap.add_argument("--vllm", action="store_true", help="also run weirdgen's vLLM backend (needs vllm installed): "
+                    "random weights and the adapter are saved to local disk first, since vLLM loads from directories")
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
     from transformers import AutoTokenizer
@@ -126,6 +128,31 @@ def main() -> None:
         res["hf_batch_peak_GB"] = torch.cuda.max_memory_allocated() / 1e9
         print("hf-batch", res["hf_batch_tokens_per_s"], flush=True)
         del out
+    if a.vllm:
+        import shutil
+
+        d = Path("/tmp/decode-bench")
+        shutil.rmtree(d, ignore_errors=True)
+        model.save_pretrained(d / "adapter")  # the LoRA adapter only
+        model.get_base_model().save_pretrained(d / "base")
+        tok.save_pretrained(d / "base")
+        from weirdgen.generate.vllm import VLLMEngine
+
+        t = time.perf_counter()
+        eng = VLLMEngine(d / "base", "bfloat16", max_lora_rank=8, max_loras=1, gpu_memory_utilization=0.5,
+                         max_model_len=512)
+        res["vllm_load_s"] = time.perf_counter() - t
+        view = eng.for_adapter(d / "adapter")
+        got: list[int] = []
+        view.generate(reqs[:8], lambda r, x: None)  # warm-up
+        t = time.perf_counter()
+        view.generate(reqs, lambda r, x: got.append(x.completion_tokens))
+        s = time.perf_counter() - t
+        res["vllm_tokens_per_s"] = sum(got) / s
+        res["vllm_fraction_of_roofline"] = sum(got) / s / res["roofline_tokens_per_s"]  # vLLM picks its own batch
+        print("vllm", res["vllm_tokens_per_s"], flush=True)
+        del eng, view
+        torch.cuda.empty_cache()
     # ours: merge the adapter (what HFGenerator does on load), static cache + compiled decode
     merged = model.merge_and_unload()
     merged.generation_config.eos_token_id = None
