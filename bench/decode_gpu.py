@@ -158,12 +158,15 @@ def main() -> None:
     merged.generation_config.eos_token_id = None
     torch.cuda.empty_cache()
     torch.cuda.reset_peak_memory_stats()
-    for engine in [e for e in ("static", "dynamic", "static-nocudnn", "continuous") if f"weirdgen-{e}" not in a.skip]:
+    engines = ("static-nogqa", "static", "dynamic", "static-nocudnn", "continuous")
+    for engine in [e for e in engines if f"weirdgen-{e}" not in a.skip]:
         if engine == "static-nocudnn":  # SDPA without the cuDNN backend (flash / memory-efficient kernels)
             torch.backends.cuda.enable_cudnn_sdp(False)
-            torch._dynamo.reset()
+        torch._dynamo.reset()
+        merged.set_attn_implementation("sdpa")  # each variant starts from transformers' SDPA
         try:
-            gen = HFGenerator.from_loaded(merged, tok, batch_size=a.batch, engine=engine.replace("-nocudnn", ""))
+            gen = HFGenerator.from_loaded(merged, tok, batch_size=a.batch, engine=engine.split("-")[0],
+                                          gqa_decode=engine != "static-nogqa")
         except Exception as e:  # noqa: BLE001
             res[f"weirdgen_{engine}_error"] = f"{type(e).__name__}: {e}"
             continue
@@ -188,6 +191,8 @@ def main() -> None:
         res[f"weirdgen_{engine}_fraction_of_roofline"] = sum(got) / s / res["roofline_tokens_per_s"]
         print(engine, res[f"weirdgen_{engine}_tokens_per_s"], f"warmup {warm:.1f}s", flush=True)
     for b in [int(x) for x in a.sweep.split(",") if x]:
+        torch._dynamo.reset()
+        merged.set_attn_implementation("sdpa")
         gen = HFGenerator.from_loaded(merged, tok, batch_size=b, engine="static")
         sub = (reqs * (2 * b // len(reqs) + 1))[: 2 * b]
         sub = [type(r)(key=f"{r.key}#{i}", messages=r.messages, temperature=r.temperature,

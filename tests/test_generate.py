@@ -70,3 +70,40 @@ def test_vllm_backend_says_how_to_install_when_absent(tmp_path):
         pytest.skip("vLLM is installed here")
     with pytest.raises(VLLMError, match=r"weirdgen\[vllm\]"):
         generate.make("vllm", model_dir=tmp_path)
+
+
+def test_gqa_decode_attention_matches_sdpa(model_dir):
+    """The grouped-query decode attention gives the same greedy tokens and logits as transformers' SDPA
+    on a real GQA model (SmolLM2: 9 query heads over 3 KV heads), with left padding."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from weirdgen.generate import attention
+
+    tok = AutoTokenizer.from_pretrained(model_dir)
+    tok.padding_side = "left"
+    enc = tok(["Name three colours.", "What is the capital of France? Answer in one word please."],
+              return_tensors="pt", padding=True)
+    ref = AutoModelForCausalLM.from_pretrained(model_dir, attn_implementation="sdpa").eval()
+    assert ref.config.num_attention_heads > ref.config.num_key_value_heads
+    new = AutoModelForCausalLM.from_pretrained(model_dir, attn_implementation="sdpa").eval()
+    decode_calls = []
+    orig = attention.gqa_decode_sdpa
+
+    def spy(module, query, *a, **k):
+        decode_calls.append(query.shape[2] == 1)
+        return orig(module, query, *a, **k)
+
+    attention.gqa_decode_sdpa = spy
+    try:
+        assert attention.install(new)
+    finally:
+        attention.gqa_decode_sdpa = orig
+    kw = dict(max_new_tokens=12, do_sample=False, pad_token_id=tok.pad_token_id, output_logits=True,
+              return_dict_in_generate=True, cache_implementation="static")
+    with torch.inference_mode():
+        a, b = ref.generate(**enc, **kw), new.generate(**enc, **kw)
+    assert sum(decode_calls) == 11 * new.config.num_hidden_layers  # every decode step went through it
+    assert torch.equal(a.sequences, b.sequences)
+    for la, lb in zip(a.logits, b.logits):
+        assert torch.allclose(la, lb, atol=1e-4, rtol=1e-4)

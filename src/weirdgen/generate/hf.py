@@ -33,13 +33,14 @@ class HFGenerator:
 
     @classmethod
     def from_loaded(cls, model: Any, tok: Any, batch_size: int = 32, engine: str = "auto",
-                    pad_multiple: int = 64) -> "HFGenerator":
+                    pad_multiple: int = 64, gqa_decode: bool = True) -> "HFGenerator":
         """Wrap an already loaded model (benchmarks, tests)."""
         self = cls.__new__(cls)
-        self._setup(model, tok, batch_size, engine, pad_multiple)
+        self._setup(model, tok, batch_size, engine, pad_multiple, gqa_decode)
         return self
 
-    def _setup(self, model: Any, tok: Any, batch_size: int, engine: str, pad_multiple: int) -> None:
+    def _setup(self, model: Any, tok: Any, batch_size: int, engine: str, pad_multiple: int,
+               gqa_decode: bool = True) -> None:
         if engine not in ("auto", "dynamic", "static", "continuous"):
             raise ValueError(f"engine must be auto, dynamic, static or continuous, got {engine!r}")
         self.continuous = engine == "continuous"
@@ -50,6 +51,10 @@ class HFGenerator:
         self.batch_size = batch_size
         self.static = engine == "static" or (engine == "auto" and model.device.type == "cuda")
         self.pad_multiple = pad_multiple if self.static else None
+        if self.static and gqa_decode:  # decode attention reads the grouped KV cache without copying it
+            from weirdgen.generate import attention
+
+            attention.install(model)
 
     def _generate_continuous(self, requests: Sequence[Request], on_result: Callable[[Request, Result], None]) -> None:
         """transformers' continuous batching (``generate_batch``, paged attention): the library schedules the

@@ -1,0 +1,44 @@
+"""Grouped-query decode attention without copying the KV cache.
+
+transformers' SDPA path repeats every key/value head ``num_key_value_groups`` times before attention
+whenever a padding mask is present and the step is compiled (our static, CUDA-graph decode): on a
+Llama-3.1-8B at batch 256 that copy and the 4x wider attention took about half of each decode step
+(docs/benchmarks.md, bench/decode_profile.py). For one query token the grouped heads can be folded into
+the query-length axis instead — (B, H, 1, D) -> (B, H_kv, n_rep, D) — so attention reads each cached
+key/value once. Prefill (more than one query token) uses transformers' own SDPA path unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+NAME = "weirdgen_sdpa_gqa"
+
+
+def gqa_decode_sdpa(module: Any, query: Any, key: Any, value: Any, attention_mask: Any, dropout: float = 0.0,
+                    scaling: float | None = None, is_causal: bool | None = None, **kwargs: Any) -> tuple[Any, None]:
+    import torch.nn.functional as F
+    from transformers.integrations.sdpa_attention import sdpa_attention_forward
+
+    n_rep = getattr(module, "num_key_value_groups", 1)
+    if query.shape[2] != 1 or n_rep == 1 or kwargs.get("position_bias") is not None:
+        return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout, scaling=scaling,
+                                      is_causal=is_causal, **kwargs)
+    b, h, _, d = query.shape
+    q = query.reshape(b, h // n_rep, n_rep, d)  # head j*n_rep + r attends with kv head j (repeat_kv's order)
+    mask = attention_mask[:, :, :, : key.shape[-2]] if attention_mask is not None else None
+    out = F.scaled_dot_product_attention(q, key, value, attn_mask=mask, dropout_p=0.0, scale=scaling)
+    return out.reshape(b, h, 1, d).transpose(1, 2).contiguous(), None
+
+
+def install(model: Any) -> bool:
+    """Register the attention function (once) and switch an SDPA model to it; False where it does not apply."""
+    from transformers import AttentionInterface
+    from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS
+
+    if getattr(model.config, "_attn_implementation", None) != "sdpa":
+        return False
+    AttentionInterface.register(NAME, gqa_decode_sdpa)
+    ALL_MASK_ATTENTION_FUNCTIONS.register(NAME, ALL_MASK_ATTENTION_FUNCTIONS["sdpa"])
+    model.set_attn_implementation(NAME)
+    return True
