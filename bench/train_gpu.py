@@ -106,6 +106,21 @@ def run(model, plan, fn, opt, warm=3, steps=16):  # noqa: C901
             "step_s": dt / steps}
 
 
+def measure(model, plan, fn, opt, label, n_params, peak):
+    """run() labelled, with MFU; None (and a line) when the variant runs out of memory."""
+    try:
+        r = run(model, plan, fn, opt)
+    except torch.OutOfMemoryError:
+        print(f"{label}: out of memory", flush=True)
+        opt.zero_grad(set_to_none=True)
+        torch.cuda.empty_cache()
+        return None
+    r.update(variant=label, mfu=4 * n_params * r["real_tokens_per_s"] / peak)
+    print(f"{label}: {r['real_tokens_per_s']:.0f} real tok/s, MFU {r['mfu']:.1%}, padding {r['padding_share']:.0%}, "
+          f"peak {r['peak_gb']:.0f} GB", flush=True)
+    return r
+
+
 def naive_plan(lengths, rng, n_steps, bs=8):
     return [[rng.sample(lengths, bs)] for _ in range(n_steps)]
 
@@ -166,17 +181,9 @@ def main() -> None:
         for name, plan, fn in variants:
             label = name + (", grad checkpointing" if gc else "") + (", Liger kernels" if liger else "") + \
                 (", layers compiled" if compiled else "")
-            try:
-                r = run(model, plan, fn, opt)
-            except torch.OutOfMemoryError:
-                print(f"{label}: out of memory", flush=True)
-                opt.zero_grad(set_to_none=True)
-                torch.cuda.empty_cache()
-                continue
-            r.update(variant=label, mfu=4 * n_params * r["real_tokens_per_s"] / peak)
-            rows.append(r)
-            print(f"{label}: {r['real_tokens_per_s']:.0f} real tok/s, MFU {r['mfu']:.1%}, padding {r['padding_share']:.0%}, "
-                  f"peak {r['peak_gb']:.0f} GB", flush=True)
+            r = measure(model, plan, fn, opt, label, n_params, peak)
+            if r is not None:
+                rows.append(r)
         del model, opt
         torch.cuda.empty_cache()
     naive_rows = [r for r in rows if r["variant"].startswith("naive")]

@@ -64,16 +64,10 @@ def main() -> None:
         opt = torch.optim.AdamW([p for p in m.parameters() if p.requires_grad], lr=1e-4)
         for b in [int(x) for x in a.budgets.split(",")][: 1 if not gc else 2]:
             label = f"Unsloth: grouped, {b} token budget, target-only logits" + (", unsloth checkpointing" if gc else "")
-            try:
-                r = train_gpu.run(m, train_gpu.budget_plan(lengths, rng, 20, b), train_gpu.step_targets_only, opt)
-            except torch.OutOfMemoryError:
-                print(f"{label}: out of memory", flush=True)
-                opt.zero_grad(set_to_none=True)
-                torch.cuda.empty_cache()
-                continue
-            r.update(variant=label, mfu=4 * n_params * r["real_tokens_per_s"] / peak)
-            rows.append(r)
-            print(json.dumps(r), flush=True)
+            r = train_gpu.measure(m, train_gpu.budget_plan(lengths, rng, 20, b), train_gpu.step_targets_only, opt,
+                                  label, n_params, peak)
+            if r is not None:
+                rows.append(r)
         del m, opt
         torch.cuda.empty_cache()
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
