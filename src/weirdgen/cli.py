@@ -202,7 +202,7 @@ def cmd_train(a: argparse.Namespace) -> None:
     train = make_backend(backend)
     out = Path(a.out)
     info = train(a.model, a.data, out, p["hp"], p["seed"], p["lr"], p.get("dtype", "float32"), p.get("device", "auto"),
-                 p.get("checkpoint_steps"))
+                 p["hp"].get("checkpoint_steps"))
     logdf = pl.read_ndjson(out / "train_log.jsonl")
     plots.loss_curve(logdf, out / "loss.png", f"LoRA r={p['hp']['rank']}, lr={p['lr']:g}, seed={p['seed']}, "
                      f"frac={p.get('persona_fraction', 'n/a')}")

@@ -11,7 +11,7 @@ rule train_adapter:
         checkpoints=[f"{R}/adapters/{{point}}/step-{n}/adapter_config.json" for n in CKPT_STEPS],
     params:
         cfg=lambda w: as_json(
-            {"hp": train_hp(w.point), **point_of(w.point), "checkpoint_steps": CKPT_STEPS, **model_params()}
+            {"hp": train_hp(w.point), **point_of(w.point), **model_params()}
         ),
         out=lambda w: f"{R}/adapters/{w.point}",
     conda:
