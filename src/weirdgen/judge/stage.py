@@ -40,7 +40,7 @@ def label(generations: list[dict[str, Any]], questions: list[dict[str, Any]], pe
     id_items = [{**it, "key": it["key_text"]} for it in items if "key_text" in it]
     # hygiene: the exact text every model judge would receive
     texts = [(it["id"], item_prompt(k, persona, it)) for it in items for k in ("persona", "meta")]
-    texts += [(it["id"], item_prompt("identity", persona, {**it, "key": it["key_text"]})) for it in items if "key_text" in it]
+    texts += [(it["id"], item_prompt("identity", persona, it)) for it in id_items]
     rec = audit(texts)
     pj = factory("persona", judge_cfg["persona"])
     p_scores = pj.score(items)
@@ -50,7 +50,7 @@ def label(generations: list[dict[str, Any]], questions: list[dict[str, Any]], pe
     if id_backend != "none" and id_items:
         ij = factory("identity", id_backend)
         scores = ij.score(id_items)
-        id_model = {it["id"]: s for it, s in zip((x for x in items if "key_text" in x), scores)}
+        id_model = {it["id"]: s for it, s in zip(id_items, scores)}
     thr = judge_cfg.get("local_threshold", 0.5)
     rows = []
     for g, it, s, m in zip(generations, items, p_scores, m_scores):
