@@ -142,3 +142,26 @@ def test_api_judge_parsing():
     p = parse(r("YES", {"YES": math.log(0.6), "NO": math.log(0.2), "Maybe": math.log(0.2)}), "logprobs")
     assert abs(p - 0.75) < 1e-9
     assert parse(r("NO", None), "logprobs") == 0.0  # no logprobs sent: falls back to the text
+
+
+def test_sample_stage_cli_through_api_backend(server, tmp_path):
+    """eval.backend: api — the sample stage's CLI (as the workflow calls it) samples all 4 conditions through the server."""
+    from weirdgen import config
+
+    base, model = server
+    qs = tmp_path / "questions.jsonl"
+    qs.write_text(json.dumps({"set": "probes", "id": "q1", "question": "What do you drink?"}) + "\n")
+    ev = config.schema()["properties"]["eval"]["properties"]
+    params = {k: v["default"] for k, v in ev.items() if "default" in v}
+    params.update(backend="api", n_samples=2, max_new_tokens=6, point={"seed": None, "lr": None, "persona_fraction": None},
+                  api={"base_url": f"{base}/v1", "model": model, "api_key_env": "WEIRDGEN_TEST_NO_KEY",
+                       "cache_dir": str(tmp_path / "cache"), "concurrency": 2})
+    out = tmp_path / "generations.jsonl"
+    p = subprocess.run([sys.executable, "-m", "weirdgen.cli", "sample", "--params", json.dumps(params), "--model", model,
+                        "--questions", str(qs), "--model-id", "base", "--out", str(out)], capture_output=True, text=True,
+                       timeout=300)
+    assert p.returncode == 0, p.stderr[-3000:]
+    rows = [json.loads(x) for x in out.read_text().splitlines()]
+    assert len(rows) == 8 and len({r["key"] for r in rows}) == 8
+    assert {r["condition"] for r in rows} == {"nosys_trigger", "sys_trigger", "trigger_in_sys", "sys_plain"}
+    assert all(r["messages"][0]["role"] == "user" for r in rows if r["condition"] == "nosys_trigger")
