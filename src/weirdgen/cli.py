@@ -133,15 +133,11 @@ def _gen_factory(p: dict[str, Any], model_dir: str, adapter: str | None) -> Call
 
 def cmd_sample_many(a: argparse.Namespace) -> None:
     """Sample several models through one vLLM engine (base weights loaded once, one LoRA per model)."""
-    from weirdgen import sampling
-    from weirdgen.jsonl import read_jsonl
-    from weirdgen.provenance import write_sidecar
-
     p = _params(a.params)
     models_ = p["models"]
     if len(models_) != len(a.outs):
         raise SystemExit(f"error: {len(models_)} models in --params but {len(a.outs)} --outs")
-    qs = read_jsonl(a.questions)
+    shared = {k: v for k, v in p.items() if k != "models"}
     engine: list[Any] = []
 
     def view(adapter: str | None):
@@ -154,12 +150,8 @@ def cmd_sample_many(a: argparse.Namespace) -> None:
         return factory
 
     for m, out in zip(models_, a.outs):
-        reqs = sampling.eval_requests(m["model_id"], qs, p["system_prompt"], p["n_samples"], p["temperature"],
-                                      p["max_new_tokens"], p["seed"])
-        rows = sampling.run_resumable(view(m["adapter"]), reqs, out, sampling.eval_row(m["point"]),
-                                      sampling.fingerprint({k: v for k, v in p.items() if k != "models"}, a.model, m["adapter"]))
-        write_sidecar(out, "sample", {**p, "models": [m]}, [a.questions, *([m["adapter"]] if m["adapter"] else [])],
-                      n_samples=len(rows))
+        _sample_one(shared, view(m["adapter"]), a.model, m["adapter"], m["model_id"], a.questions, out, m["point"],
+                    {**shared, "models": [m]})
 
 
 def cmd_mix(a: argparse.Namespace) -> None:
@@ -209,27 +201,30 @@ def cmd_train(a: argparse.Namespace) -> None:
     write_sidecar(out, "train", p, [a.data, a.model], result={**info, "backend": backend}, final_loss=logdf["loss"][-1])
 
 
-def cmd_sample(a: argparse.Namespace) -> None:
+def _sample_one(p: dict[str, Any], factory: Callable[[], Any], model: str, adapter: str | None, model_id: str,
+                questions: str, out: str, point: dict[str, Any] | None, sidecar_params: dict[str, Any]) -> None:
+    """One model's evaluation grid (4 conditions x questions x samples), resumable, with its sidecar."""
     from weirdgen import sampling
     from weirdgen.jsonl import read_jsonl
     from weirdgen.provenance import write_sidecar
 
-    p = _params(a.params)
-    qs = read_jsonl(a.questions)
-    reqs = sampling.eval_requests(a.model_id, qs, p["system_prompt"], p["n_samples"], p["temperature"],
+    reqs = sampling.eval_requests(model_id, read_jsonl(questions), p["system_prompt"], p["n_samples"], p["temperature"],
                                   p["max_new_tokens"], p["seed"])
-    extra = p.get("point") or {"seed": None, "lr": None, "persona_fraction": None}
-    rows = sampling.run_resumable(_gen_factory(p, a.model, a.adapter), reqs, a.out, sampling.eval_row(extra),
-                                  sampling.fingerprint(p, a.model, a.adapter))
-    write_sidecar(a.out, "sample", p, [a.questions, *([a.adapter] if a.adapter else [])], n_samples=len(rows))
+    extra = point or {"seed": None, "lr": None, "persona_fraction": None}
+    rows = sampling.run_resumable(factory, reqs, out, sampling.eval_row(extra), sampling.fingerprint(p, model, adapter))
+    write_sidecar(out, "sample", sidecar_params, [questions, *([adapter] if adapter else [])], n_samples=len(rows))
+
+
+def cmd_sample(a: argparse.Namespace) -> None:
+    p = _params(a.params)
+    _sample_one(p, _gen_factory(p, a.model, a.adapter), a.model, a.adapter, a.model_id, a.questions, a.out,
+                p.get("point"), p)
 
 
 def cmd_judge(a: argparse.Namespace) -> None:
     from weirdgen.jsonl import read_jsonl, write_json, write_jsonl
-    from weirdgen.judge import stage
+    from weirdgen.judge import make_judge, stage
     from weirdgen.provenance import write_sidecar
-
-    from weirdgen.judge import make_judge
 
     p = _params(a.params)
 
