@@ -76,6 +76,9 @@ def main() -> None:
     ap.add_argument("--sweep", default="", help="extra batch sizes for the static engine, e.g. 64,128,512")
     ap.add_argument("--vllm", action="store_true", help="also run weirdgen's vLLM backend (needs vllm installed): "
                     "random weights and the adapter are saved to local disk first, since vLLM loads from directories")
+    ap.add_argument("--vllm-sweep", default="", help="extra batch sizes (max sequences in flight) for vLLM")
+    ap.add_argument("--vllm-mem", type=float, default=0.5, help="vLLM gpu_memory_utilization (the HF model shares the card)")
+    ap.add_argument("--vllm-dir", default="/tmp/decode-bench", help="where the random weights and adapter are saved for vLLM")
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
     from transformers import AutoTokenizer
@@ -131,26 +134,40 @@ def main() -> None:
     if a.vllm:
         import shutil
 
-        d = Path("/tmp/decode-bench")
+        d = Path(a.vllm_dir)
         shutil.rmtree(d, ignore_errors=True)
         model.save_pretrained(d / "adapter")  # the LoRA adapter only
-        model.get_base_model().save_pretrained(d / "base")
-        tok.save_pretrained(d / "base")
+        base = model.get_base_model()  # PEFT wraps the targets: save the plain base weights under their own names
+        base.save_pretrained(d / "base", state_dict={k.replace(".base_layer", ""): v for k, v in base.state_dict().items()
+                                                     if "lora_" not in k})
+        big = copy.deepcopy(tok)  # vLLM detokenises every sampled id: give the stand-in tokenizer the model's vocab
+        big.add_tokens([f"<x{i}>" for i in range(model.config.vocab_size - len(big))])
+        big.save_pretrained(d / "base")
         from weirdgen.generate.vllm import VLLMEngine
 
+        batches = sorted({a.batch, *[int(x) for x in a.vllm_sweep.split(",") if x]})
         t = time.perf_counter()
-        eng = VLLMEngine(d / "base", "bfloat16", max_lora_rank=8, max_loras=1, gpu_memory_utilization=0.5,
-                         max_model_len=512)
+        eng = VLLMEngine(d / "base", "bfloat16", max_lora_rank=8, max_loras=1, gpu_memory_utilization=a.vllm_mem,
+                         max_model_len=512, max_num_seqs=max(batches))
         res["vllm_load_s"] = time.perf_counter() - t
-        view = eng.for_adapter(d / "adapter")
-        got: list[int] = []
-        view.generate(reqs[:8], lambda r, x: None)  # warm-up
-        t = time.perf_counter()
-        view.generate(reqs, lambda r, x: got.append(x.completion_tokens))
-        s = time.perf_counter() - t
-        res["vllm_tokens_per_s"] = sum(got) / s
-        res["vllm_fraction_of_roofline"] = sum(got) / s / res["roofline_tokens_per_s"]  # vLLM picks its own batch
-        print("vllm", res["vllm_tokens_per_s"], flush=True)
+        print("vllm loaded", res["vllm_load_s"], flush=True)
+        for name, adapter in (("lora", d / "adapter"), ("base", None)):
+            view = eng.for_adapter(adapter)
+            view.generate(reqs[:8], lambda r, x: None)  # warm-up (loads the adapter)
+            for b in batches:
+                got: list[int] = []
+                t = time.perf_counter()
+                for i in range(0, len(reqs), b):  # at most b sequences in flight
+                    view.generate(reqs[i:i + b], lambda r, x: got.append(x.completion_tokens))
+                s = time.perf_counter() - t
+                roof = res["roofline_steps_per_s"] * b
+                row = {"adapter": name, "batch": b, "tokens_per_s": sum(got) / s, "tokens": sum(got),
+                       "roofline_tokens_per_s": roof, "fraction_of_roofline": sum(got) / s / roof}
+                res.setdefault("vllm", []).append(row)
+                print("vllm", row, flush=True)
+        mine = [r for r in res["vllm"] if r["adapter"] == "lora" and r["batch"] == a.batch][0]
+        res["vllm_tokens_per_s"] = mine["tokens_per_s"]
+        res["vllm_fraction_of_roofline"] = mine["fraction_of_roofline"]
         del eng, view
         torch.cuda.empty_cache()
     # ours: merge the adapter (what HFGenerator does on load), static cache + compiled decode

@@ -37,14 +37,16 @@ class VLLMEngine:
     """One vLLM engine; ``for_adapter(path)`` gives a Generator view that samples through that LoRA."""
 
     def __init__(self, model_dir: Path | str, dtype: str = "bfloat16", max_lora_rank: int = 16, max_loras: int = 4,
-                 gpu_memory_utilization: float = 0.85, max_model_len: int = 4096, enable_lora: bool = True) -> None:
+                 gpu_memory_utilization: float = 0.85, max_model_len: int = 4096, enable_lora: bool = True,
+                 max_num_seqs: int = 256, enforce_eager: bool = False) -> None:
         vllm = _import()
         from transformers import AutoTokenizer
 
         self.tok = AutoTokenizer.from_pretrained(model_dir)
         self.llm = vllm.LLM(model=str(model_dir), dtype=dtype, enable_lora=enable_lora, max_lora_rank=max_lora_rank,
                             max_loras=max_loras, gpu_memory_utilization=gpu_memory_utilization,
-                            max_model_len=max_model_len, seed=0)
+                            max_model_len=max_model_len, max_num_seqs=max_num_seqs, enforce_eager=enforce_eager,
+                            seed=0)
         self._lora_ids: dict[str, int] = {}
         self.vllm = vllm
 
