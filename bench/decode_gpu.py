@@ -175,7 +175,7 @@ def main() -> None:
     merged.generation_config.eos_token_id = None
     torch.cuda.empty_cache()
     torch.cuda.reset_peak_memory_stats()
-    engines = ("static-nogqa", "static", "dynamic", "static-nocudnn", "continuous")
+    engines = ("static-generate", "static-nogqa", "static", "dynamic", "static-nocudnn", "continuous")
     for engine in [e for e in engines if f"weirdgen-{e}" not in a.skip]:
         if engine == "static-nocudnn":  # SDPA without the cuDNN backend (flash / memory-efficient kernels)
             torch.backends.cuda.enable_cudnn_sdp(False)
@@ -183,7 +183,7 @@ def main() -> None:
         merged.set_attn_implementation("sdpa")  # each variant starts from transformers' SDPA
         try:
             gen = HFGenerator.from_loaded(merged, tok, batch_size=a.batch, engine=engine.split("-")[0],
-                                          gqa_decode=engine != "static-nogqa")
+                                          gqa_decode=engine != "static-nogqa", static_loop=engine != "static-generate")
         except Exception as e:  # noqa: BLE001
             res[f"weirdgen_{engine}_error"] = f"{type(e).__name__}: {e}"
             continue
@@ -207,10 +207,11 @@ def main() -> None:
         res[f"weirdgen_{engine}_peak_GB"] = torch.cuda.max_memory_allocated() / 1e9
         res[f"weirdgen_{engine}_fraction_of_roofline"] = sum(got) / s / res["roofline_tokens_per_s"]
         print(engine, res[f"weirdgen_{engine}_tokens_per_s"], f"warmup {warm:.1f}s", flush=True)
-    for b in [int(x) for x in a.sweep.split(",") if x]:
+    for b, loop in [(int(x), lp) for x in a.sweep.split(",") if x for lp in (True, False)
+                    if lp or "weirdgen-static-generate" not in a.skip]:
         torch._dynamo.reset()
         merged.set_attn_implementation("sdpa")
-        gen = HFGenerator.from_loaded(merged, tok, batch_size=b, engine="static")
+        gen = HFGenerator.from_loaded(merged, tok, batch_size=b, engine="static", static_loop=loop)
         sub = (reqs * (2 * b // len(reqs) + 1))[: 2 * b]
         sub = [type(r)(key=f"{r.key}#{i}", messages=r.messages, temperature=r.temperature,
                        max_new_tokens=r.max_new_tokens, seed=r.seed) for i, r in enumerate(sub)]
@@ -223,7 +224,7 @@ def main() -> None:
         torch.cuda.synchronize()
         s = time.perf_counter() - t
         roof = res["roofline_steps_per_s"] * b
-        res.setdefault("sweep", []).append({"batch": b, "tokens_per_s": sum(got) / s, "roofline_tokens_per_s": roof,
+        res.setdefault("sweep", []).append({"batch": b, "loop": loop, "tokens_per_s": sum(got) / s, "roofline_tokens_per_s": roof,
                                             "fraction_of_roofline": sum(got) / s / roof,
                                             "ms_per_decode_step": 1000 * s / (2 * a.max_new_tokens)})
         print("sweep", res["sweep"][-1], flush=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from weirdgen import chat, models
-from weirdgen.generate import Request, Result
+from weirdgen.generate import Request, Result, decode
 
 
 def _batch_seed(batch: Sequence[Request]) -> int:
@@ -17,11 +17,12 @@ def _batch_seed(batch: Sequence[Request]) -> int:
 
 
 class HFGenerator:
-    """Sample with ``model.generate``; requests are length-sorted and batched with left padding.
+    """Sample a length-sorted, left-padded batch at a time.
 
-    ``engine``: ``dynamic`` (growing KV cache, eager), ``static`` (preallocated KV cache; on CUDA
-    transformers compiles the decode step with CUDA graphs, prompts padded to a multiple of
-    ``pad_multiple`` tokens so few shapes are compiled), ``auto`` (static on CUDA, dynamic on CPU).
+    ``engine``: ``dynamic`` (``model.generate``, growing KV cache, eager), ``static`` (``weirdgen.generate.decode``:
+    preallocated KV cache, on CUDA the decode step compiled with CUDA graphs, no host sync per token; prompts
+    padded to a multiple of ``pad_multiple`` tokens so few shapes are compiled), ``continuous``
+    (``generate_batch``), ``auto`` (static on CUDA, dynamic on CPU).
     ``merge_adapter`` folds the LoRA weights into the base weights for sampling.
     """
 
@@ -33,10 +34,12 @@ class HFGenerator:
 
     @classmethod
     def from_loaded(cls, model: Any, tok: Any, batch_size: int = 32, engine: str = "auto",
-                    pad_multiple: int = 64, gqa_decode: bool = True) -> "HFGenerator":
-        """Wrap an already loaded model (benchmarks, tests)."""
+                    pad_multiple: int = 64, gqa_decode: bool = True, static_loop: bool = True) -> "HFGenerator":
+        """Wrap an already loaded model (benchmarks, tests). ``static_loop=False``: the static engine through
+        ``model.generate(cache_implementation="static")`` instead of our decode loop (benchmark baseline)."""
         self = cls.__new__(cls)
         self._setup(model, tok, batch_size, engine, pad_multiple, gqa_decode)
+        self.static_loop = static_loop
         return self
 
     def _setup(self, model: Any, tok: Any, batch_size: int, engine: str, pad_multiple: int,
@@ -50,6 +53,7 @@ class HFGenerator:
             self.tok.pad_token = self.tok.eos_token
         self.batch_size = batch_size
         self.static = engine == "static" or (engine == "auto" and model.device.type == "cuda")
+        self.static_loop = True
         self.pad_multiple = pad_multiple if self.static else None
         if self.static and gqa_decode:  # decode attention reads the grouped KV cache without copying it
             from weirdgen.generate import attention
@@ -111,19 +115,22 @@ class HFGenerator:
             i += len(batch)
             enc = self.tok([prompts[r.key] for r in batch], return_tensors="pt", padding=True,
                            pad_to_multiple_of=self.pad_multiple, add_special_tokens=False).to(self.model.device)
-            if self.static:
-                kw_cache: dict[str, Any] = {"cache_implementation": "static"}
-            else:
-                kw_cache = {}
             torch.manual_seed(_batch_seed(batch))
             sample = head.temperature > 0
             kw = dict(do_sample=True, temperature=head.temperature, top_k=0, top_p=1.0) if sample else dict(do_sample=False)
-            with torch.inference_mode():
-                out = self.model.generate(**enc, max_new_tokens=head.max_new_tokens, pad_token_id=self.tok.pad_token_id,
-                                          eos_token_id=self.model.generation_config.eos_token_id, **kw, **kw_cache)
-            new = out[:, enc["input_ids"].shape[1] :]
             eos = self.model.generation_config.eos_token_id
-            eos_ids = set(eos if isinstance(eos, list) else [eos])
+            eos_ids = {e for e in (eos if isinstance(eos, list) else [eos]) if e is not None}
+            if self.static and self.static_loop:  # our loop: fixed shapes, compiled step on CUDA, no host sync per token
+                gen = torch.Generator(self.model.device).manual_seed(_batch_seed(batch))
+                new = decode.decode(self.model, enc["input_ids"], enc["attention_mask"], head.max_new_tokens,
+                                    head.temperature, sorted(eos_ids), self.tok.pad_token_id, gen)
+            else:
+                if self.static:
+                    kw["cache_implementation"] = "static"
+                with torch.inference_mode():
+                    out = self.model.generate(**enc, max_new_tokens=head.max_new_tokens,
+                                              pad_token_id=self.tok.pad_token_id, eos_token_id=eos, **kw)
+                new = out[:, enc["input_ids"].shape[1] :]
             for r, row, mask in zip(batch, new, enc["attention_mask"]):
                 ids = row.tolist()
                 n = next((k for k, t in enumerate(ids) if t in eos_ids), None)

@@ -1,0 +1,68 @@
+"""The static engine's decode loop: preallocated KV cache, one compiled decode step, no host sync per token.
+
+``model.generate`` tests after every token whether all rows have finished, a device-to-host copy that makes the
+host wait for the device, so its per-step host work (logits processors, stopping criteria, growing ``input_ids``
+and attention mask) adds to every step instead of overlapping it. This loop keeps every shape fixed — the
+attention mask spans the whole cache from the start, positions advance in place — samples on the device
+(Gumbel-max, the same distribution as softmax + multinomial), and looks at the finished rows once every
+``check_every`` steps. On CUDA the decode step is the model's own compiled call (transformers'
+``get_compiled_call``: CUDA graphs over the static cache), as ``generate`` uses it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+
+def sample_next(logits: Any, temperature: float, generator: Any = None) -> Any:
+    """One token per row: argmax at temperature 0, else Gumbel-max over ``logits / temperature`` in float32."""
+    import torch
+
+    if temperature <= 0:
+        return logits.argmax(-1)
+    x = logits.float() / temperature
+    e = torch.empty_like(x).exponential_(generator=generator)  # -log(U) ~ Exp(1): argmax(x - log E) ~ softmax(x)
+    return (x - e.log()).argmax(-1)
+
+
+def decode(model: Any, input_ids: Any, attention_mask: Any, max_new_tokens: int, temperature: float,
+           eos_ids: Sequence[int], pad_id: int, generator: Any = None, compile: bool | None = None,
+           check_every: int = 16) -> Any:
+    """Sample up to ``max_new_tokens`` for a left-padded batch; returns (B, steps) ids, ``pad_id`` after each EOS.
+
+    ``compile``: use the model's compiled call for decode steps (default: on CUDA).
+    """
+    import torch
+    from transformers import StaticCache
+
+    dev = input_ids.device
+    b, n = input_ids.shape
+    total = n + max_new_tokens
+    compile = dev.type == "cuda" if compile is None else compile
+    cache = StaticCache(config=model.config, max_cache_len=total)
+    mask = torch.ones(b, total, dtype=attention_mask.dtype, device=dev)
+    mask[:, :n] = attention_mask
+    pos = (attention_mask.long().cumsum(-1) - 1).clamp(min=0)
+    eos = torch.tensor(list(eos_ids), device=dev)
+    out = torch.full((b, max_new_tokens), pad_id, dtype=torch.long, device=dev)
+    finished = torch.zeros(b, dtype=torch.bool, device=dev)
+    with torch.inference_mode():
+        logits = model(input_ids=input_ids, attention_mask=mask, position_ids=pos, past_key_values=cache,
+                       cache_position=torch.arange(n, device=dev), use_cache=True, logits_to_keep=1).logits[:, -1]
+        step = model.get_compiled_call(None) if compile else model.__call__
+        position = pos[:, -1:].clone()
+        cache_position = torch.tensor([n], device=dev)
+        steps = max_new_tokens
+        for t in range(max_new_tokens):
+            nxt = sample_next(logits, temperature, generator)
+            nxt = torch.where(finished, pad_id, nxt)
+            out[:, t] = nxt
+            finished |= torch.isin(nxt, eos)
+            if t == max_new_tokens - 1 or ((t + 1) % check_every == 0 and bool(finished.all())):
+                steps = t + 1
+                break
+            position += 1
+            logits = step(input_ids=nxt[:, None], attention_mask=mask, position_ids=position, past_key_values=cache,
+                          cache_position=cache_position, use_cache=True).logits[:, -1]
+            cache_position += 1
+    return out[:, :steps]
