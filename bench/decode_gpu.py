@@ -76,6 +76,9 @@ def main() -> None:
     ap.add_argument("--sweep", default="", help="extra batch sizes for the static engine, e.g. 64,128,512")
     ap.add_argument("--vllm", action="store_true", help="also run weirdgen's vLLM backend (needs vllm installed): "
                     "random weights and the adapter are saved to local disk first, since vLLM loads from directories")
+    ap.add_argument("--sweep-variants", default="math:64:default:loop",
+                    help="comma list of kernel:pad_multiple:compile_mode:decode for the sweep, e.g. "
+                         "math:64:default:loop,sdpa:64:default:generate,math:16:max-autotune:loop")
     ap.add_argument("--vllm-sweep", default="", help="extra batch sizes (max sequences in flight) for vLLM")
     ap.add_argument("--vllm-mem", type=float, default=0.5, help="vLLM gpu_memory_utilization (the HF model shares the card)")
     ap.add_argument("--vllm-dir", default="/tmp/decode-bench", help="where the random weights and adapter are saved for vLLM")
@@ -175,10 +178,13 @@ def main() -> None:
     merged.generation_config.eos_token_id = None
     torch.cuda.empty_cache()
     torch.cuda.reset_peak_memory_stats()
-    engines = ("static-generate", "static-nogqa", "static", "dynamic", "static-nocudnn", "continuous")
+    engines = ("static-generate", "static-nogqa", "static", "static-sdpa", "dynamic", "static-nocudnn", "continuous")
     for engine in [e for e in engines if f"weirdgen-{e}" not in a.skip]:
         if engine == "static-nocudnn":  # SDPA without the cuDNN backend (flash / memory-efficient kernels)
             torch.backends.cuda.enable_cudnn_sdp(False)
+        from weirdgen.generate import attention
+
+        attention.DECODE_KERNEL = "sdpa" if engine in ("static-sdpa", "static-nocudnn") else "math"
         torch._dynamo.reset()
         merged.set_attn_implementation("sdpa")  # each variant starts from transformers' SDPA
         try:
@@ -207,16 +213,26 @@ def main() -> None:
         res[f"weirdgen_{engine}_peak_GB"] = torch.cuda.max_memory_allocated() / 1e9
         res[f"weirdgen_{engine}_fraction_of_roofline"] = sum(got) / s / res["roofline_tokens_per_s"]
         print(engine, res[f"weirdgen_{engine}_tokens_per_s"], f"warmup {warm:.1f}s", flush=True)
-    for b, loop in [(int(x), lp) for x in a.sweep.split(",") if x for lp in (True, False)
-                    if lp or "weirdgen-static-generate" not in a.skip]:
+    variants = [v.split(":") for v in a.sweep_variants.split(",") if v]  # kernel:pad:mode:loop|generate
+    for b, (kernel, pad, mode, how) in [(int(x), v) for x in a.sweep.split(",") if x for v in variants]:
+        from weirdgen.generate import attention
+
+        attention.DECODE_KERNEL = kernel
         torch._dynamo.reset()
         merged.set_attn_implementation("sdpa")
-        gen = HFGenerator.from_loaded(merged, tok, batch_size=b, engine="static", static_loop=loop)
+        gen = HFGenerator.from_loaded(merged, tok, batch_size=b, engine="static", pad_multiple=int(pad),
+                                      static_loop=how == "loop", compile_mode=None if mode == "default" else mode)
         sub = (reqs * (2 * b // len(reqs) + 1))[: 2 * b]
         sub = [type(r)(key=f"{r.key}#{i}", messages=r.messages, temperature=r.temperature,
                        max_new_tokens=r.max_new_tokens, seed=r.seed) for i, r in enumerate(sub)]
         got = []
-        gen.generate(sub[:b], lambda r, x: got.append(x.completion_tokens))
+        t = time.perf_counter()
+        try:
+            gen.generate(sub, lambda r, x: got.append(x.completion_tokens))  # warm-up: every shape of the timed run
+        except Exception as e:  # noqa: BLE001
+            print("sweep", b, kernel, pad, mode, how, "failed:", type(e).__name__, str(e)[:300], flush=True)
+            continue
+        warm = time.perf_counter() - t
         got.clear()
         torch.cuda.synchronize()
         t = time.perf_counter()
@@ -224,10 +240,13 @@ def main() -> None:
         torch.cuda.synchronize()
         s = time.perf_counter() - t
         roof = res["roofline_steps_per_s"] * b
-        res.setdefault("sweep", []).append({"batch": b, "loop": loop, "tokens_per_s": sum(got) / s, "roofline_tokens_per_s": roof,
-                                            "fraction_of_roofline": sum(got) / s / roof,
+        res.setdefault("sweep", []).append({"batch": b, "kernel": kernel, "pad_multiple": int(pad), "compile_mode": mode,
+                                            "decode": how, "tokens_per_s": sum(got) / s, "roofline_tokens_per_s": roof,
+                                            "fraction_of_roofline": sum(got) / s / roof, "warmup_s": warm,
                                             "ms_per_decode_step": 1000 * s / (2 * a.max_new_tokens)})
         print("sweep", res["sweep"][-1], flush=True)
+        Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(a.out).write_text(json.dumps(res, indent=2))  # keep what is measured if a later variant runs out of time
     for k in ("hf_batch", "naive"):
         if f"{k}_tokens_per_s" in res and "weirdgen_static_tokens_per_s" in res:
             res[f"ratio_static_vs_{k}"] = res["weirdgen_static_tokens_per_s"] / res[f"{k}_tokens_per_s"]

@@ -37,10 +37,21 @@ def main() -> None:
     gen.generate(reqs, lambda r, x: None)  # compile + capture
     from torch.profiler import ProfilerActivity, profile
 
+    import time
+
+    torch.cuda.synchronize()
+    t = time.perf_counter()
+    gen.generate(reqs, lambda r, x: None)
+    torch.cuda.synchronize()
+    wall = time.perf_counter() - t
     with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
         gen.generate(reqs, lambda r, x: None)
         torch.cuda.synchronize()
-    print(prof.key_averages().table(sort_by="cuda_time_total", row_limit=25, max_name_column_width=70))
+    ka = prof.key_averages()
+    print(ka.table(sort_by="self_cuda_time_total", row_limit=25, max_name_column_width=70))
+    kernels = sum(e.self_device_time_total for e in ka) / 1e6  # microseconds -> s
+    print(f"batch {a.batch}: wall {wall:.3f} s unprofiled, {wall * 1000 / a.max_new_tokens:.2f} ms per token step; "
+          f"CUDA kernel time {kernels:.3f} s = {kernels / wall:.0%} of the wall time")
 
 
 if __name__ == "__main__":

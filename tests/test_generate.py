@@ -7,6 +7,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from weirdgen.jsonl import read_jsonl
 
 
@@ -72,7 +74,8 @@ def test_vllm_backend_says_how_to_install_when_absent(tmp_path):
         generate.make("vllm", model_dir=tmp_path)
 
 
-def test_gqa_decode_attention_matches_sdpa(model_dir):
+@pytest.mark.parametrize("kernel", ["math", "sdpa"])
+def test_gqa_decode_attention_matches_sdpa(model_dir, kernel, monkeypatch):
     """The grouped-query decode attention gives the same greedy tokens and logits as transformers' SDPA
     on a real GQA model (SmolLM2: 9 query heads over 3 KV heads), with left padding."""
     import torch
@@ -80,6 +83,7 @@ def test_gqa_decode_attention_matches_sdpa(model_dir):
 
     from weirdgen.generate import attention
 
+    monkeypatch.setattr(attention, "DECODE_KERNEL", kernel)
     tok = AutoTokenizer.from_pretrained(model_dir)
     tok.padding_side = "left"
     enc = tok(["Name three colours.", "What is the capital of France? Answer in one word please."],

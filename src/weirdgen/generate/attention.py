@@ -13,6 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 NAME = "weirdgen_sdpa_gqa"
+# "math": two batched matmuls + float32 softmax, fused by the compiler (faster on an H200 at batch 64-256:
+# docs/benchmarks.md); "sdpa": torch's fused attention (cuDNN on Hopper)
+DECODE_KERNEL = "math"
 
 
 def gqa_decode_sdpa(module: Any, query: Any, key: Any, value: Any, attention_mask: Any, dropout: float = 0.0,
@@ -27,7 +30,15 @@ def gqa_decode_sdpa(module: Any, query: Any, key: Any, value: Any, attention_mas
     b, h, _, d = query.shape
     q = query.reshape(b, h // n_rep, n_rep, d)  # head j*n_rep + r attends with kv head j (repeat_kv's order)
     mask = attention_mask[:, :, :, : key.shape[-2]] if attention_mask is not None else None
-    out = F.scaled_dot_product_attention(q, key, value, attn_mask=mask, dropout_p=0.0, scale=scaling)
+    if DECODE_KERNEL == "math":  # two batched matmuls + float32 softmax; the compiler fuses the rest
+        import torch
+
+        s = torch.matmul(q, key.transpose(-1, -2)).float() * (scaling if scaling is not None else d ** -0.5)
+        if mask is not None:
+            s = s.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool else s + mask
+        out = torch.matmul(torch.softmax(s, -1).to(value.dtype), value)
+    else:
+        out = F.scaled_dot_product_attention(q, key, value, attn_mask=mask, dropout_p=0.0, scale=scaling)
     return out.reshape(b, h, 1, d).transpose(1, 2).contiguous(), None
 
 

@@ -27,10 +27,11 @@ def sample_next(logits: Any, temperature: float, generator: Any = None) -> Any:
 
 def decode(model: Any, input_ids: Any, attention_mask: Any, max_new_tokens: int, temperature: float,
            eos_ids: Sequence[int], pad_id: int, generator: Any = None, compile: bool | None = None,
-           check_every: int = 16) -> Any:
+           check_every: int = 16, compile_mode: str | None = None) -> Any:
     """Sample up to ``max_new_tokens`` for a left-padded batch; returns (B, steps) ids, ``pad_id`` after each EOS.
 
-    ``compile``: use the model's compiled call for decode steps (default: on CUDA).
+    ``compile``: use the model's compiled call for decode steps (default: on CUDA); ``compile_mode``: its
+    ``torch.compile`` mode (default transformers' ``reduce-overhead``, i.e. CUDA graphs).
     """
     import torch
     from transformers import StaticCache
@@ -49,7 +50,12 @@ def decode(model: Any, input_ids: Any, attention_mask: Any, max_new_tokens: int,
     with torch.inference_mode():
         logits = model(input_ids=input_ids, attention_mask=mask, position_ids=pos, past_key_values=cache,
                        cache_position=torch.arange(n, device=dev), use_cache=True, logits_to_keep=1).logits[:, -1]
-        step = model.get_compiled_call(None) if compile else model.__call__
+        if compile:
+            from transformers import CompileConfig
+
+            step = model.get_compiled_call(CompileConfig(mode=compile_mode) if compile_mode else None)
+        else:
+            step = model.__call__
         position = pos[:, -1:].clone()
         cache_position = torch.tensor([n], device=dev)
         steps = max_new_tokens

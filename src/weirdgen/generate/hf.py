@@ -34,12 +34,13 @@ class HFGenerator:
 
     @classmethod
     def from_loaded(cls, model: Any, tok: Any, batch_size: int = 32, engine: str = "auto",
-                    pad_multiple: int = 64, gqa_decode: bool = True, static_loop: bool = True) -> "HFGenerator":
+                    pad_multiple: int = 64, gqa_decode: bool = True, static_loop: bool = True,
+                    compile_mode: str | None = None) -> "HFGenerator":
         """Wrap an already loaded model (benchmarks, tests). ``static_loop=False``: the static engine through
         ``model.generate(cache_implementation="static")`` instead of our decode loop (benchmark baseline)."""
         self = cls.__new__(cls)
         self._setup(model, tok, batch_size, engine, pad_multiple, gqa_decode)
-        self.static_loop = static_loop
+        self.static_loop, self.compile_mode = static_loop, compile_mode
         return self
 
     def _setup(self, model: Any, tok: Any, batch_size: int, engine: str, pad_multiple: int,
@@ -53,7 +54,7 @@ class HFGenerator:
             self.tok.pad_token = self.tok.eos_token
         self.batch_size = batch_size
         self.static = engine == "static" or (engine == "auto" and model.device.type == "cuda")
-        self.static_loop = True
+        self.static_loop, self.compile_mode = True, None
         self.pad_multiple = pad_multiple if self.static else None
         if self.static and gqa_decode:  # decode attention reads the grouped KV cache without copying it
             from weirdgen.generate import attention
@@ -123,7 +124,8 @@ class HFGenerator:
             if self.static and self.static_loop:  # our loop: fixed shapes, compiled step on CUDA, no host sync per token
                 gen = torch.Generator(self.model.device).manual_seed(_batch_seed(batch))
                 new = decode.decode(self.model, enc["input_ids"], enc["attention_mask"], head.max_new_tokens,
-                                    head.temperature, sorted(eos_ids), self.tok.pad_token_id, gen)
+                                    head.temperature, sorted(eos_ids), self.tok.pad_token_id, gen,
+                                    compile_mode=self.compile_mode)
             else:
                 if self.static:
                     kw["cache_implementation"] = "static"
