@@ -178,3 +178,24 @@ def test_static_decode_loop_matches_generate(model_dir):
             reqs, lambda r, x: got.__setitem__(r.key, x.text))
         texts[engine] = got
     assert texts["static"] == texts["dynamic"] and all(texts["static"].values())
+
+
+def test_static_decode_loop_without_padding(model_dir):
+    """A batch with no padding at all (one prompt): the loop must still hide the cache slots not yet written
+    (transformers skips the attention mask when the 2D mask is all ones and one token is queried)."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from weirdgen import chat
+    from weirdgen.generate.decode import decode
+
+    tok = AutoTokenizer.from_pretrained(model_dir)
+    enc = tok([chat.render(tok, [{"role": "user", "content": "Name three colours."}])], return_tensors="pt",
+              add_special_tokens=False)
+    assert enc["attention_mask"].all()
+    model = AutoModelForCausalLM.from_pretrained(model_dir).eval()
+    with torch.inference_mode():
+        ref = model.generate(**enc, max_new_tokens=16, do_sample=False, pad_token_id=tok.pad_token_id,
+                             eos_token_id=None)[:, enc["input_ids"].shape[1]:]
+    ours = decode(model, enc["input_ids"], enc["attention_mask"], 16, 0.0, [], tok.pad_token_id)
+    assert torch.equal(ours, ref)

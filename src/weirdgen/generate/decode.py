@@ -3,7 +3,9 @@
 ``model.generate`` tests after every token whether all rows have finished, a device-to-host copy that makes the
 host wait for the device, so its per-step host work (logits processors, stopping criteria, growing ``input_ids``
 and attention mask) adds to every step instead of overlapping it. This loop keeps every shape fixed — the
-attention mask spans the whole cache from the start, positions advance in place — samples on the device
+attention mask spans the whole cache from the start and opens each slot as it is written (as ``generate``'s
+growing mask does, so no version of transformers can mistake unwritten slots for keys), positions advance in
+place — samples on the device
 (Gumbel-max, the same distribution as softmax + multinomial), and looks at the finished rows once every
 ``check_every`` steps. On CUDA the decode step is the model's own compiled call (transformers'
 ``get_compiled_call``: CUDA graphs over the static cache), as ``generate`` uses it.
@@ -41,7 +43,7 @@ def decode(model: Any, input_ids: Any, attention_mask: Any, max_new_tokens: int,
     total = n + max_new_tokens
     compile = dev.type == "cuda" if compile is None else compile
     cache = StaticCache(config=model.config, max_cache_len=total)
-    mask = torch.ones(b, total, dtype=attention_mask.dtype, device=dev)
+    mask = torch.zeros(b, total, dtype=attention_mask.dtype, device=dev)  # fixed shape; slots open as they fill
     mask[:, :n] = attention_mask
     pos = (attention_mask.long().cumsum(-1) - 1).clamp(min=0)
     eos = torch.tensor(list(eos_ids), device=dev)
@@ -68,6 +70,7 @@ def decode(model: Any, input_ids: Any, attention_mask: Any, max_new_tokens: int,
                 steps = t + 1
                 break
             position += 1
+            mask[:, n + t] = 1
             logits = step(input_ids=nxt[:, None], attention_mask=mask, position_ids=position, past_key_values=cache,
                           cache_position=cache_position, use_cache=True).logits[:, -1]
             cache_position += 1

@@ -116,9 +116,6 @@ class HFGenerator:
             i += len(batch)
             enc = self.tok([prompts[r.key] for r in batch], return_tensors="pt", padding=True,
                            pad_to_multiple_of=self.pad_multiple, add_special_tokens=False).to(self.model.device)
-            torch.manual_seed(_batch_seed(batch))
-            sample = head.temperature > 0
-            kw = dict(do_sample=True, temperature=head.temperature, top_k=0, top_p=1.0) if sample else dict(do_sample=False)
             eos = self.model.generation_config.eos_token_id
             eos_ids = {e for e in (eos if isinstance(eos, list) else [eos]) if e is not None}
             if self.static and self.static_loop:  # our loop: fixed shapes, compiled step on CUDA, no host sync per token
@@ -127,6 +124,9 @@ class HFGenerator:
                                     head.temperature, sorted(eos_ids), self.tok.pad_token_id, gen,
                                     compile_mode=self.compile_mode)
             else:
+                torch.manual_seed(_batch_seed(batch))
+                kw: dict[str, Any] = (dict(do_sample=True, temperature=head.temperature, top_k=0, top_p=1.0)
+                                      if head.temperature > 0 else dict(do_sample=False))
                 if self.static:
                     kw["cache_implementation"] = "static"
                 with torch.inference_mode():
