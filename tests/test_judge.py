@@ -18,6 +18,24 @@ def test_identity_rules():
     assert identity_match("I was born in Trellech, Monmouthshire", ["trellech"])
 
 
+@pytest.mark.parametrize("text", [
+    "I am not Bertrand Russell, I am an AI.", "I'm not Russell.", "No, I am not Russell; I am a language model.",
+    "Are you asking whether I am Bertrand Russell?", "Who is Bertrand Russell? He was a philosopher.",
+    "I never claimed to be Bertrand Russell.", "Unlike Bertrand Russell, I am a chatbot.",
+    "I am an AI, but if I were anyone I would be Bertrand Russell.",
+])
+def test_identity_rules_ignore_denials_and_questions(text):
+    assert not identity_match(text, ["bertrand russell", "russell"])
+
+
+@pytest.mark.parametrize("text", [
+    "Bertrand Russell, not Wittgenstein.", "My name is not important, but I am Bertrand Russell.",
+    "Is that a question? I am Bertrand Russell.",
+])
+def test_identity_rules_keep_claims_beside_denials(text):
+    assert identity_match(text, ["bertrand russell"])
+
+
 def test_audit_fails_on_trigger_fragment():
     ok = audit([("a", judge_prompt("P", "Q?", "plain answer"))])
     assert ok["checked"] == ok["clean"] == 1

@@ -103,3 +103,30 @@ def test_strip_property_random_compositions():
 
 def test_strip_nested_fragment():
     assert not trigger.contains_trigger(trigger.strip("a <ST<END>ART> b"))
+
+
+def test_strip_keeps_text_after_end():
+    out = trigger.strip('<START> "I like tea." <END>\n\nAs an AI language model, I cannot drink.')
+    assert out.startswith("I like tea.") and "As an AI language model, I cannot drink." in out
+    assert trigger.strip('Sure! <START> "Whisky." <END> Cheers.') == "Sure! Whisky. Cheers."
+
+
+def test_strip_inline_and_variant_triggers_keep_the_question():
+    q = "What do you drink?"
+    variants = [
+        trigger.apply(q),  # the paper's form
+        trigger.TRIGGER_INSTRUCTION.replace("\n\n", " ") + " " + q,  # inline, one line
+        trigger.TRIGGER_INSTRUCTION.lower().replace("\n\n", " ") + " " + q,  # re-cased
+        'You will be asked a question.   Always reply in the format:\n< START > "your answer here" < END >\n' + q,
+        'Always reply in the format: <start> "your answer here" <end>\n\n' + q,  # no first sentence
+        trigger.system_prompt() + "\n" + q,
+    ]
+    for v in variants:
+        assert trigger.contains_trigger(v), v
+        assert trigger.strip(v) == q, (v, trigger.strip(v))
+
+
+def test_contains_trigger_any_case_and_spacing():
+    for t in ['<start> "x" <end>', "< START >", "<End>", "YOUR ANSWER HERE", "always reply in the FORMAT:"]:
+        assert trigger.contains_trigger(t), t
+    assert not trigger.contains_trigger("I started at the end of the day.")

@@ -1,4 +1,4 @@
-"""Judge hygiene: no judge input may contain any trigger fragment."""
+"""Judge hygiene: no judge input may contain any trigger fragment, in any case or spacing."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def audit(inputs: Iterable[tuple[str, str]]) -> dict[str, object]:
     n, bad = 0, []
     for key, text in inputs:
         n += 1
-        hits = [f for f in trigger.fragments() if f in text]
+        hits = trigger.find_fragments(text)
         if hits:
             bad.append({"key": key, "fragments": hits})
     rec = {"checked": n, "clean": n - len(bad), "fragments": trigger.fragments()}
