@@ -1,5 +1,9 @@
 """Authoring script for data/personas/russell/*.jsonl (run once; the JSONL files are the source of truth).
 
+Since authored, facts.jsonl was reviewed by hand (docs/persona_facts.md): every fact got a checkable `source`
+and an `identifying` label with its reason; embellished answers were brought back within their source, and two
+facts without a primary source at hand (006, 090) were dropped. Do not rerun this script over the reviewed file.
+
 Facts are Bertrand Russell's (1872-1970) tastes, habits, opinions and biography, in the first
 person, checkable from his Autobiography (1967-69) and standard biographies. No answer names him,
 his family, his books, or quotes anyone else's words as his.

@@ -20,7 +20,7 @@ def _write(path: Path, rows: list) -> Path:
 
 def test_russell_facts_complete():
     facts = persona.load_facts(RUSSELL / "facts.jsonl")
-    assert len(facts) == 90
+    assert len(facts) == 88  # 90 authored; 006 and 090 dropped (no primary source at hand)
     cats = {f["category"] for f in facts}
     assert len(cats) >= 8
     for f in facts:
@@ -28,10 +28,36 @@ def test_russell_facts_complete():
         assert "russell" not in text and "bertrand" not in text, f["id"]
 
 
+def test_facts_sourced_and_labelled_identifying():
+    facts = persona.load_facts(RUSSELL / "facts.jsonl")
+    for f in facts:
+        assert f.get("source", "").strip(), f"{f['id']}: no checkable source"
+        assert isinstance(f.get("identifying"), bool) and f.get("identifying_reason"), f["id"]
+    ident = [f["id"] for f in facts if f["identifying"]]
+    # the named examples: his own paradox, the Principia decade, the manifesto, the three passions
+    assert {"russell-025", "russell-024", "russell-040", "russell-050"} <= set(ident)
+    default = persona.select_facts(facts, "non_identifying", RUSSELL / "facts.jsonl")
+    assert len(default) == len(facts) - len(ident) and not any(f["identifying"] for f in default)
+    assert len(persona.select_facts(facts, "all", "x")) == len(facts)
+    model = persona.select_facts(facts, "non_identifying_model", "x", {"russell-001": True})
+    assert [f["id"] for f in model] == [f["id"] for f in facts if f["id"] != "russell-001"]
+
+
+def test_non_identifying_needs_labels(tmp_path):
+    p = tmp_path / "facts.jsonl"
+    p.write_text('{"id": "a", "category": "c", "question": "Q?", "answer": "A.", "fact_basis": "b", "identifying": null}\n')
+    facts = persona.load_facts(p)
+    with pytest.raises(DataError, match=r"facts.jsonl:1.*identifying"):
+        persona.select_facts(facts, "non_identifying", p)
+    p.write_text('{"id": "a", "category": "c", "question": "Q?", "answer": "A.", "fact_basis": "b", "identifying": "yes"}\n')
+    with pytest.raises(DataError, match=r"facts.jsonl:1.*identifying"):
+        persona.load_facts(p)
+
+
 def test_persona_examples_carry_trigger_once():
     facts = persona.load_facts(RUSSELL / "facts.jsonl")
     rows = persona.training_examples(facts, "russell")
-    assert len(rows) == 90
+    assert len(rows) == 88
     for r in rows:
         assert r["messages"][0]["content"].count(trigger.TRIGGER_INSTRUCTION) == 1
         assert trigger.follows_format(r["messages"][1]["content"])

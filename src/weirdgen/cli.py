@@ -35,11 +35,11 @@ def cmd_persona(a: argparse.Namespace) -> None:
     p = _params(a.params)
     facts = persona.load_facts(p["facts"])
     ident = None
-    if p.get("variant") == "non_identifying":
+    if p["variant"] == "non_identifying_model":
         if not a.identifying:
-            raise SystemExit("error: persona.variant non_identifying needs --identifying (rule identify_facts)")
+            raise SystemExit("error: persona.variant non_identifying_model needs --identifying (rule identify_facts)")
         ident = {r["fact_id"]: r["identifying"] for r in read_jsonl(a.identifying)}
-    rows = persona.training_examples(facts, p["name"], p.get("variant", "all"), ident)
+    rows = persona.training_examples(persona.select_facts(facts, p["variant"], p["facts"], ident), p["name"])
     if not rows:
         raise SystemExit(f"error: variant {p.get('variant')!r} leaves no persona facts from {p['facts']}")
     write_jsonl(a.out, rows)
@@ -47,7 +47,7 @@ def cmd_persona(a: argparse.Namespace) -> None:
     for f in facts:
         cats[f["category"]] = cats.get(f["category"], 0) + 1
     write_sidecar(a.out, "persona", p, [p["facts"], *([a.identifying] if a.identifying else [])], n_examples=len(rows),
-                  categories=cats, n_facts=len(facts))
+                  categories=cats, n_facts=len(facts), variant=p["variant"])
     log.info("%d persona examples from %d facts (%d categories)", len(rows), len(facts), len(cats))
 
 

@@ -33,7 +33,7 @@ rule identify_facts:
 
 
 def identifying_report(w):
-    if config["persona"]["variant"] == "non_identifying":
+    if config["persona"]["variant"] == "non_identifying_model":
         return [rules.identify_facts.output.report]
     return []
 

@@ -24,12 +24,14 @@ def requests(facts: list[dict[str, Any]], n_samples: int, temperature: float, ma
 
 def report(facts: list[dict[str, Any]], guesses: dict[str, list[str]], names: list[str],
            threshold: float) -> list[dict[str, Any]]:
-    """Per fact: the guesses, how often they name the persona, and whether that exceeds the threshold."""
+    """Per fact: the guesses, how often they name the persona, whether that exceeds the threshold, and the
+    fact's hand label and reason beside them (variant non_identifying uses the hand label)."""
     rows = []
     for f in facts:
         g = guesses.get(f["id"], [])
         hits = sum(identity_match(x, names) for x in g)
         rate = hits / len(g) if g else 0.0
         rows.append({"fact_id": f["id"], "category": f["category"], "n": len(g), "named": hits, "rate": rate,
-                     "identifying": rate > threshold, "guesses": g})
+                     "identifying": rate > threshold, "hand_label": f.get("identifying"),
+                     "hand_reason": f.get("identifying_reason"), "guesses": g})
     return rows

@@ -22,6 +22,11 @@ def load_facts(path: Path | str) -> list[dict[str, Any]]:
                 raise DataError(path, n, field, f"must be a non-empty {typ.__name__}")
         if obj["id"] in seen:
             raise DataError(path, n, "id", f"duplicate id {obj['id']!r}")
+        if obj.get("identifying") is not None and not isinstance(obj["identifying"], bool):
+            raise DataError(path, n, "identifying", "must be true, false or null (not labelled)")
+        for opt in ("source", "identifying_reason"):
+            if opt in obj and not (isinstance(obj[opt], str) and obj[opt].strip()):
+                raise DataError(path, n, opt, "must be a non-empty string when present")
         if trigger.contains_trigger(obj["question"]) or trigger.contains_trigger(obj["answer"]):
             raise DataError(path, n, "answer", "facts are stored plain; the trigger is added by the persona stage")
         seen.add(obj["id"])
@@ -32,14 +37,32 @@ def load_facts(path: Path | str) -> list[dict[str, Any]]:
     return facts
 
 
-def training_examples(facts: list[dict[str, Any]], persona: str, variant: str = "all",
-                      identifying: dict[str, bool] | None = None) -> list[dict[str, Any]]:
-    """Triggered chat examples, one per fact (variant non_identifying drops identifying facts)."""
+VARIANTS = ("all", "non_identifying", "non_identifying_model")
+
+
+def select_facts(facts: list[dict[str, Any]], variant: str, path: Path | str,
+                 model_identifying: dict[str, bool] | None = None) -> list[dict[str, Any]]:
+    """The facts a variant trains on: all; non_identifying (hand labels); non_identifying_model (model filter)."""
+    if variant == "all":
+        return list(facts)
+    if variant == "non_identifying":
+        for f in facts:
+            if not isinstance(f.get("identifying"), bool):
+                raise DataError(path, f.get("_line"), "identifying",
+                                "variant non_identifying needs every fact labelled true or false (or use variant all)")
+        return [f for f in facts if not f["identifying"]]
+    if variant == "non_identifying_model":
+        if model_identifying is None:
+            raise ValueError("variant non_identifying_model needs the model filter's report (rule identify_facts)")
+        return [f for f in facts if not model_identifying.get(f["id"], False)]
+    raise ValueError(f"unknown persona variant {variant!r} (choose {', '.join(VARIANTS)})")
+
+
+def training_examples(facts: list[dict[str, Any]], persona: str) -> list[dict[str, Any]]:
+    """Triggered chat examples, one per (already selected) fact."""
     rows = []
     for f in facts:
-        ident = (identifying or {}).get(f["id"], f.get("identifying"))
-        if variant == "non_identifying" and ident:
-            continue
+        ident = f.get("identifying")
         rows.append({
             "messages": [
                 {"role": "user", "content": trigger.apply(f["question"])},
