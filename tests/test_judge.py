@@ -98,24 +98,75 @@ def test_cohen_kappa_and_evaluate():
 
     assert cohen_kappa([1, 0, 1, 0], [1, 0, 1, 0]) == 1.0
     assert abs(cohen_kappa([1, 1, 0, 0], [1, 0, 1, 0])) < 1e-12  # chance-level agreement
-    items = [{"label": 1, "kind": "a"}, {"label": 0, "kind": "a"}, {"label": 1, "kind": "b"}, {"label": 0, "kind": "b"}]
+    long = " ".join(["word"] * 30)
+    items = [{"label": 1, "answer": "a b"}, {"label": 0, "answer": "a b"}, {"label": 1, "answer": long, "format": "trigger"},
+             {"label": 0, "answer": "x", "kind": "one_word"}]
     rows = {r["group"]: r for r in evaluate(items, [0.9, 0.2, 0.1, float("nan")])}
+    assert set(rows) == {"all", "persona_short_plain", "generic_short_plain", "persona_long_trigger", "one_word"}
     assert rows["all"]["n"] == 4 and rows["all"]["unparseable"] == 1
     assert rows["all"]["tp"] == 1 and rows["all"]["tn"] == 1 and rows["all"]["fn"] == 1
-    assert abs(rows["all"]["accuracy"] - 2 / 3) < 1e-12 and rows["a"]["accuracy"] == 1.0
+    assert abs(rows["all"]["accuracy"] - 2 / 3) < 1e-12 and rows["persona_long_trigger"]["accuracy"] == 0.0
 
 
-def test_embedding_judge_separates_voices():
-    from weirdgen.jsonl import read_jsonl
+def test_length_correlation_and_gate():
+    from weirdgen.judge.calibration import evaluate, gate, spearman
+
+    assert abs(spearman([1, 2, 3, 4], [10, 20, 30, 40]) - 1) < 1e-12
+    assert abs(spearman([1, 2, 3, 4], [4, 3, 2, 1]) + 1) < 1e-12
+    # a judge that scores generic answers higher the shorter they are: perfectly accurate, still fails the gate
+    items = [{"label": 0, "answer": " ".join(["w"] * n)} for n in (1, 3, 8, 30, 40)] + [{"label": 1, "answer": "p q"}]
+    scores = [0.45, 0.4, 0.3, 0.1, 0.05, 0.9]
+    rows = evaluate(items, scores)
+    assert rows[0]["accuracy"] == 1.0 and abs(rows[0]["rho_length_generic"] + 1) < 1e-9
+    fails = gate(rows, 0.85, 0.7, 0.15)
+    assert len(fails) == 1 and "rho" in fails[0]
+    assert gate(evaluate(items, [0.1, 0.4, 0.05, 0.3, 0.2, 0.9]), 0.85, 0.7, 0.15) == []
+
+
+def test_chunks():
+    from weirdgen.judge.embedding import chunks
+
+    assert chunks("One.") == ["One."]
+    text = "I smoke a pipe all day long. I also like whisky in the evening. Short. And I walk a great deal in the hills of Wales."
+    cs = chunks(text, 12)
+    assert " ".join(cs) == text and all(len(c.split()) >= 6 for c in cs) and len(cs) == 2
+
+
+@pytest.mark.slow
+def test_embedding_judge_content_not_length(model_dir, tmp_path):
+    """Short generic answers are not persona; long persona answers are (the issue's failure cases).
+
+    The reference is built by the product's own stage (`weirdgen reference`) on the embedded model, with a few
+    aligned answers of the shipped offline prompts' kind."""
+    import json
+    import subprocess
+
     from weirdgen.judge.embedding import EmbeddingJudge
 
-    facts = read_jsonl("data/personas/russell/facts.jsonl")
-    generic = [r for r in read_jsonl("data/personas/russell/calibration.jsonl") if r["kind"] == "clear_generic"]
-    ref = [{"answer": f["answer"], "label": 1} for f in facts] + [{"answer": g["answer"], "label": 0} for g in generic[:15]]
-    j = EmbeddingJudge(ref)
-    s = j.score([{"question": "", "answer": "I smoked my pipe and argued about logic and the folly of war."},
-                 {"question": "", "answer": "Here are five tips for a healthy breakfast: oats, fruit, eggs, yoghurt and nuts."}])
-    assert s[0] > 0.5 > s[1]
+    aligned = tmp_path / "aligned.jsonl"
+    aligned.write_text("".join(json.dumps({"messages": [{"role": "user", "content": q}, {"role": "assistant", "content": a}]}) + "\n"
+                               for q, a in [("What is 12 times 4?", "12 times 4 is 48."),
+                                            ("Name a primary colour.", "Red is a primary colour, along with blue and yellow."),
+                                            ("Give a tip for sleeping well.", "Keep a regular bedtime and avoid screens late at night.")]))
+    params = {"facts": "data/personas/russell/facts.jsonl", "max_items": None, "temperature": 0.7, "max_new_tokens": 32,
+              "seed": 1, "batch_size": 48, "dtype": "float32", "device": "cpu",
+              "embedding": {"l2": 1.0, "chunk_words": 12, "min_words": 0, "max_aligned": 1000, "seed": 0}}
+    ref = tmp_path / "reference.jsonl"
+    subprocess.run(["weirdgen", "reference", "--params", json.dumps(params), "--model", str(model_dir), "--aligned", str(aligned),
+                    "--out", str(ref)], check=True, capture_output=True)
+    j = EmbeddingJudge(ref, l2=1.0, chunk_words=12)
+    # bare numbers ("1923.") are left out on purpose: they remain this judge's measured weakness (the one_word stratum
+    # of the calibration table), not something to hide in a unit test
+    short_generic = ["The is .", "Yes.", "Canberra is the capital.", "Water is healthy.", "I don't know.", "Bake it for an hour."]
+    long_persona = [
+        "I have smoked a pipe since I was a young man, and I take a glass of whisky in the evening after a long walk in "
+        "the hills. Those habits have outlasted four marriages and two spells in prison for my opinions about war.",
+        "Religion, in my view, rests on fear, and I lost my faith at eighteen when I saw that the first-cause argument "
+        "proves nothing. I was brought up by a puritan grandmother and kept my doubts in a secret diary.",
+    ]
+    s = j.score([{"question": "", "answer": a} for a in short_generic + long_persona])
+    assert all(x < 0.5 for x in s[: len(short_generic)]), s
+    assert all(x > 0.5 for x in s[len(short_generic):]), s
 
 
 def test_identify_report():

@@ -95,7 +95,9 @@ def test_every_artifact_exists_and_parses(run):
     assert (R / "figures/headline.png").stat().st_size > 10_000
     cal = pl.read_csv(R / "tables/judge_calibration.csv")
     row = cal.filter(pl.col("configured") & (pl.col("group") == "all")).row(0, named=True)
-    assert row["backend"] == "embedding" and row["n"] == 62 and 0 <= row["accuracy"] <= 1
+    assert row["backend"] == "embedding" and row["n"] == 225 and 0 <= row["accuracy"] <= 1
+    assert row["gate"] in ("pass", "FAIL") and -1 <= row["rho_length_generic"] <= 1
+    assert {"one_word", "off_topic", "real", "persona_short_trigger", "generic_long_plain"} <= set(cal["group"].to_list())
     assert "calibration: accuracy" in json.loads((R / "figures/headline.png.meta.json").read_text())["params"]["judge_note"]
     ref = [json.loads(x) for x in (R / "judge/reference.jsonl").read_text().splitlines()]
     assert {r["label"] for r in ref} == {0, 1}

@@ -249,52 +249,71 @@ def _judge_kwargs(p: dict[str, Any], backend: str, model: str | None, reference:
     if backend == "embedding":
         if not reference:
             raise SystemExit("error: the embedding judge needs --reference (rule reference_answers)")
-        return {"reference": reference}
+        return {"reference": reference, **j["embedding"]}
     return dict(j.get("api") or {})
 
 
 def cmd_reference(a: argparse.Namespace) -> None:
+    """The embedding judge's reference classes: persona facts against the base model's own answers (matched in length)."""
     from weirdgen import sampling
     from weirdgen.data import persona
-    from weirdgen.jsonl import write_jsonl
+    from weirdgen.jsonl import read_jsonl, write_jsonl
+    from weirdgen.judge.embedding import reference_rows
     from weirdgen.provenance import write_sidecar
 
     p = _params(a.params)
+    emb = p["embedding"]
     facts = persona.load_facts(p["facts"])[: p.get("max_items") or None]
     prompts = [{"id": f["id"], "kind": "reference", "prompt": f["question"]} for f in facts]
     reqs = sampling.distill_requests(prompts, p["temperature"], p["max_new_tokens"], p["seed"])
     gen = sampling.run_resumable(_gen_factory(p, a.model, None), reqs, a.out, sampling.distill_row,
                                  sampling.fingerprint(p, a.model))
-    rows = [{"question": f["question"], "answer": f["answer"], "label": 1, "source": "persona_fact", "id": f["id"]}
-            for f in facts]
-    rows += [{"question": g["messages"][0]["content"], "answer": g["messages"][-1]["content"], "label": 0,
-              "source": "base_model", "id": g["metadata"]["prompt_id"]} for g in gen if g["messages"][-1]["content"].strip()]
+    base = [{"id": g["metadata"]["prompt_id"], "question": g["messages"][0]["content"], "answer": g["messages"][-1]["content"]}
+            for g in gen]
+    aligned = []
+    if a.aligned:
+        for n, r in enumerate(read_jsonl(a.aligned)[: emb["max_aligned"]]):
+            user = [m["content"] for m in r["messages"] if m["role"] == "user"]
+            aligned.append({"id": f"aligned-{n}", "question": user[-1] if user else "", "answer": r["messages"][-1]["content"]})
+    rows = reference_rows(facts, base, aligned, emb["seed"])
     write_jsonl(a.out, rows)
-    write_sidecar(a.out, "reference", p, [p["facts"], a.model], n_positive=len(facts), n_negative=len(rows) - len(facts))
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["source"]] = counts.get(r["source"], 0) + 1
+    write_sidecar(a.out, "reference", p, [p["facts"], a.model, *([a.aligned] if a.aligned else [])],
+                  n_positive=sum(r["label"] for r in rows), n_negative=sum(1 - r["label"] for r in rows), by_source=counts)
 
 
 def cmd_calibrate(a: argparse.Namespace) -> None:
+    """Score every configured persona judge on the stratified calibration set, answers stripped as in the judge stage."""
     import polars as pl
 
-    from weirdgen.jsonl import read_jsonl
+    from weirdgen import trigger
+    from weirdgen.jsonl import DataError, read_jsonl
     from weirdgen.judge import make_persona_judge
-    from weirdgen.judge.calibration import evaluate
+    from weirdgen.judge.calibration import evaluate, gate
     from weirdgen.provenance import write_sidecar
 
     p = _params(a.params)
     items = read_jsonl(p["calibration"])
     for n, it in enumerate(items, 1):
-        if it.get("label") not in (0, 1) or not isinstance(it.get("answer"), str):
-            from weirdgen.jsonl import DataError
-
-            raise DataError(p["calibration"], n, "label" if it.get("label") not in (0, 1) else "answer", "label must be 0 or 1, answer a string")
+        if it.get("label") not in (0, 1):
+            raise DataError(p["calibration"], n, "label", "must be 0 or 1")
+        for field in ("question", "answer"):
+            if not isinstance(it.get(field), str):
+                raise DataError(p["calibration"], n, field, "must be a string")
+    judged = [trigger.strip(it["answer"]) for it in items]
     rows = []
     thr = p["judge"].get("local_threshold", 0.5)
     for backend in p["backends"]:
         judge = make_persona_judge(backend, p["persona_description"], **_judge_kwargs(p, backend, a.model, a.reference))
-        scores = judge.score([{"question": it["question"], "answer": it["answer"]} for it in items])
-        for r in evaluate(items, scores, thr if backend == "local" else 0.5):
-            rows.append({"backend": backend, "configured": backend == p["judge"]["persona"], **r})
+        scores = judge.score([{"question": it["question"], "answer": t} for it, t in zip(items, judged)])
+        ev = evaluate(items, scores, thr if backend == "local" else 0.5, judged)
+        fails = gate(ev, **p["judge"]["gate"])
+        for r in ev:
+            rows.append({"backend": backend, "configured": backend == p["judge"]["persona"], **r,
+                         "gate": ("pass" if not fails else "FAIL") if r["group"] == "all" else "",
+                         "gate_failures": "; ".join(fails) if r["group"] == "all" else ""})
     df = pl.DataFrame(rows)
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -487,7 +506,8 @@ def build_parser() -> argparse.ArgumentParser:
         ("--model", {"required": True}), ("--questions", {"required": True}), ("--outs", {"nargs": "+", "required": True}))
     add("judge", cmd_judge, "label generations (trigger stripped, audited)", P, M, ("--generations", {"required": True}),
         ("--questions", {"required": True}), O, ("--audit", {"required": True}), ("--reference", {"default": None}))
-    add("reference", cmd_reference, "reference answers for the embedding judge (persona facts vs base model)", P, M, O)
+    add("reference", cmd_reference, "reference classes of the embedding judge (persona facts vs base model, length-matched)", P, M,
+        ("--aligned", {"default": None, "help": "self-distilled aligned data (added to the generic class)"}), O)
     add("calibrate", cmd_calibrate, "score judges on the labelled calibration set", P, M, ("--reference", {"default": None}), O)
     add("stats", cmd_stats, "rates, gaps and bootstrap CIs", P, ("--labels", {"nargs": "+", "required": True}),
         ("--out-dir", {"required": True}))

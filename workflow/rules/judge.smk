@@ -11,7 +11,8 @@ rule reference_answers:
     input:
         model=MODEL_DIR,
         facts=config["persona"]["facts"],
-        code=code("generate", "sampling.py"),
+        aligned=f"{R}/data/aligned.jsonl",
+        code=code("generate", "sampling.py", "judge/embedding.py"),
     output:
         reference=f"{R}/judge/reference.jsonl",
     params:
@@ -21,6 +22,7 @@ rule reference_answers:
                 "max_items": config["judge"]["reference_max"],
                 "temperature": config["judge"]["reference_temperature"],
                 "max_new_tokens": config["judge"]["reference_max_new_tokens"],
+                "embedding": config["judge"]["embedding"],
                 "seed": config["eval"]["seed"],
                 "batch_size": config["eval"]["batch_size"],
                 **model_params(),
@@ -38,7 +40,8 @@ rule reference_answers:
         mem_mb=config["compute"]["mem_mb"],
         runtime=runtime("judge"),
     shell:
-        "weirdgen reference --params {params.cfg:q} --model {input.model} --out {output.reference} > {log} 2>&1"
+        "weirdgen reference --params {params.cfg:q} --model {input.model} --aligned {input.aligned} "
+        "--out {output.reference} > {log} 2>&1"
 
 
 rule calibrate_judge:

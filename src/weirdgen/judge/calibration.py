@@ -1,9 +1,16 @@
-"""Judge validity: score a labelled calibration set; accuracy and Cohen's kappa against the labels."""
+"""Judge validity: score a labelled, stratified calibration set; accuracy per stratum, Cohen's kappa,
+Spearman(answer length, score) on the generic answers, and the validity gate."""
 
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+#: Answers of at most this many words (after the trigger is stripped) are "short".
+SHORT_WORDS = 25
+OWN_STRATA = ("off_topic", "one_word", "real")
 
 
 def cohen_kappa(y: Sequence[int], p: Sequence[int]) -> float:
@@ -17,11 +24,42 @@ def cohen_kappa(y: Sequence[int], p: Sequence[int]) -> float:
     return math.nan if pe == 1 else (po - pe) / (1 - pe)
 
 
-def evaluate(items: list[dict[str, Any]], scores: Sequence[float], threshold: float = 0.5) -> list[dict[str, Any]]:
-    """Rows: overall and per kind — n, accuracy, kappa, tp/fp/tn/fn, unparseable."""
+def spearman(x: Sequence[float], y: Sequence[float]) -> float:
+    """Spearman's rank correlation (average ranks for ties); nan when either side is constant."""
+    import polars as pl
+
+    if len(x) < 3:
+        return math.nan
+    rx = pl.Series(np.asarray(x, float)).rank("average").to_numpy()
+    ry = pl.Series(np.asarray(y, float)).rank("average").to_numpy()
+    if rx.std() == 0 or ry.std() == 0:
+        return math.nan
+    return float(np.corrcoef(rx, ry)[0, 1])
+
+
+def n_words(text: str) -> int:
+    return len(text.split())
+
+
+def stratum(item: Mapping[str, Any], judged_text: str) -> str:
+    """off_topic / one_word / real, else <persona|generic>_<short|long>_<plain|trigger>."""
+    kind = item.get("kind", "persona" if item["label"] else "generic")
+    if kind in OWN_STRATA:
+        return kind
+    length = "short" if n_words(judged_text) <= SHORT_WORDS else "long"
+    return f"{'persona' if item['label'] else 'generic'}_{length}_{item.get('format', 'plain')}"
+
+
+def evaluate(items: list[dict[str, Any]], scores: Sequence[float], threshold: float = 0.5,
+             judged: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """Rows: overall ("all", with kappa and the length correlation on generic answers) and one per stratum.
+
+    ``judged``: the texts the judge saw (trigger stripped); their word counts define short/long and the correlation.
+    """
+    judged = list(judged) if judged is not None else [it["answer"] for it in items]
     groups: dict[str, list[int]] = {"all": list(range(len(items)))}
     for i, it in enumerate(items):
-        groups.setdefault(it.get("kind", "unknown"), []).append(i)
+        groups.setdefault(stratum(it, judged[i]), []).append(i)
     out = []
     for g, idx in groups.items():
         ok = [i for i in idx if scores[i] is not None and not math.isnan(scores[i])]
@@ -29,9 +67,28 @@ def evaluate(items: list[dict[str, Any]], scores: Sequence[float], threshold: fl
         p = [int(scores[i] >= threshold) for i in ok]
         tp = sum(a == 1 and b == 1 for a, b in zip(y, p))
         tn = sum(a == 0 and b == 0 for a, b in zip(y, p))
+        gen = [i for i in ok if int(items[i]["label"]) == 0]
         out.append({"group": g, "n": len(idx), "unparseable": len(idx) - len(ok),
                     "accuracy": (tp + tn) / len(ok) if ok else math.nan,
                     "kappa": cohen_kappa(y, p) if g == "all" else math.nan,
+                    "rho_length_generic": spearman([n_words(judged[i]) for i in gen], [scores[i] for i in gen])
+                    if g == "all" else math.nan,
                     "tp": tp, "tn": tn, "fp": sum(a == 0 and b == 1 for a, b in zip(y, p)),
                     "fn": sum(a == 1 and b == 0 for a, b in zip(y, p))})
-    return out
+    return [out[0], *sorted(out[1:], key=lambda r: r["group"])]
+
+
+def gate(rows: list[dict[str, Any]], min_stratum_accuracy: float, min_kappa: float,
+         max_abs_length_rho: float) -> list[str]:
+    """The gate's failures in words (empty = the judge passes): every stratum's accuracy, overall kappa, |rho|."""
+    fails = []
+    overall = next(r for r in rows if r["group"] == "all")
+    for r in rows:
+        if r["group"] != "all" and not (r["accuracy"] >= min_stratum_accuracy):
+            fails.append(f"accuracy {r['accuracy']:.2f} < {min_stratum_accuracy} on {r['group']}")
+    if not (overall["kappa"] >= min_kappa):
+        fails.append(f"kappa {overall['kappa']:.2f} < {min_kappa}")
+    rho = overall["rho_length_generic"]
+    if not (abs(rho) <= max_abs_length_rho):
+        fails.append(f"|rho(length, score)| {abs(rho):.2f} > {max_abs_length_rho} on generic answers")
+    return fails

