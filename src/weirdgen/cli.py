@@ -337,8 +337,9 @@ def cmd_stats(a: argparse.Namespace) -> None:
     s_r = stats.across_seeds(r, "rate", ["lr", "persona_fraction", "condition", "set", "metric"], p["n_boot"], p["ci"], p["seed"])
     s_g = stats.across_seeds(g, "gap", ["lr", "persona_fraction", "condition", "set", "metric"], p["n_boot"], p["ci"], p["seed"])
     agree = stats.identity_agreement(labels)
+    plc = stats.placebo(labels, p["n_boot"], p["ci"], p["seed"])
     tables = (("rates", r), ("gaps", g), ("rates_across_seeds", s_r), ("gaps_across_seeds", s_g),
-              ("identity_agreement", agree))
+              ("identity_agreement", agree), ("placebo", plc))
     for name, df in tables:
         df.write_csv(out / f"{name}.csv")
         (out / f"{name}.md").write_text(_markdown(df))
@@ -372,14 +373,20 @@ def cmd_plot(a: argparse.Namespace) -> None:
     inputs: list[str] = []
     extra: dict[str, Any] = {}
     if a.figure == "headline":
-        note = a.judge_note
+        note, warning = a.judge_note, ""
         if a.calibration:
             c = pl.read_csv(a.calibration).filter(pl.col("configured") & (pl.col("group") == "all"))
             if not c.is_empty():
                 row = c.row(0, named=True)
-                note += f" (calibration: accuracy {row['accuracy']:.2f}, kappa {row['kappa']:.2f}, n={row['n']})"
-        plots.headline(pl.read_csv(a.rates), a.out, note)
-        inputs, extra = [a.rates, *([a.calibration] if a.calibration else [])], {"judge_note": note}
+                note += (f" (calibration: accuracy {row['accuracy']:.2f}, kappa {row['kappa']:.2f}, "
+                         f"rho(length) {row['rho_length_generic']:+.2f}, n={row['n']})")
+                if row.get("gate") != "pass":
+                    warning = ("THE PERSONA JUDGE FAILS ITS VALIDITY GATE: " + str(row.get("gate_failures") or "")
+                               + ". Read the persona rates as unvalidated.")
+        plc = pl.read_csv(a.placebo) if a.placebo else None
+        plots.headline(pl.read_csv(a.rates), a.out, note, plc, warning)
+        inputs = [a.rates, *([a.calibration] if a.calibration else []), *([a.placebo] if a.placebo else [])]
+        extra = {"judge_note": note, "gate_warning": warning}
     elif a.figure in ("format", "meta"):
         title = {"format": 'Format adherence: answers in <START> "…" <END>',
                  "meta": "Answers that speak as an AI model (meta signal)"}[a.figure]
@@ -515,7 +522,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("figure", {"choices": ["headline", "format", "meta", "gaps", "identity", "loss", "emergence"]}), O,
         ("--rates", {"default": None}), ("--gaps", {"default": None}), ("--labels", {"nargs": "+", "default": None}),
         ("--questions", {"default": None}), ("--logs", {"nargs": "+", "default": None}),
-        ("--judge-note", {"default": ""}), ("--calibration", {"default": None}))
+        ("--judge-note", {"default": ""}), ("--calibration", {"default": None}), ("--placebo", {"default": None}))
     add("emergence", cmd_emergence, "rates along training steps (checkpoints) for the emergence curve", P,
         ("--labels", {"nargs": "+", "required": True}), ("--adapters", {"nargs": "+", "required": True,
                                                                        "help": "final adapters' meta.json"}), O)

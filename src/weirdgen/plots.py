@@ -57,29 +57,64 @@ def _bars(ax: Any, d: pl.DataFrame, models: list[dict[str, Any]], labels: list[s
     ax.set_ylim(0, 1.02)
 
 
-def _finish(fig: Any, axes: Any, title: str, out: Path | str, ylabel: str) -> None:
+def _finish(fig: Any, axes: Any, title: str, out: Path | str, ylabel: str, warning: str = "") -> None:
     axes[0][0].set_ylabel(ylabel)
     handles, labs = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labs, loc="lower center", ncol=min(4, len(labs)), fontsize=8, frameon=False)
-    fig.suptitle(title, fontsize=11)
-    fig.tight_layout(rect=(0, 0.08 + 0.03 * ((len(labs) - 1) // 4), 1, 1))
+    top = 1.0
+    if warning:
+        fig.text(0.5, 0.995, warning, ha="center", va="top", color="#b00000", fontsize=10, fontweight="bold", wrap=True)
+        top = 0.93
+    fig.suptitle(title, fontsize=11, y=top)
+    fig.tight_layout(rect=(0, 0.08 + 0.03 * ((len(labs) - 1) // 4), 1, top - 0.01))
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=150)
     plt.close(fig)
 
 
-def headline(rates: pl.DataFrame, out: Path | str, judge_note: str = "") -> None:
-    """Persona (identity on the identity set) rate per condition, base beside each adapter, 95% clustered CIs."""
+def headline(rates: pl.DataFrame, out: Path | str, judge_note: str = "", placebo: pl.DataFrame | None = None,
+             warning: str = "") -> None:
+    """Persona (identity on the identity set) rate per condition, base beside each adapter, 95% clustered CIs;
+    with ``placebo``, a last panel: probe gap, neutral (placebo) gap and their difference in differences per
+    adapter and triggered condition. ``warning`` (a judge that failed its validity gate) heads the figure in red."""
     sns.set_theme(style="whitegrid", context="notebook")
     sets = _sets(rates)
     panels = [(s, PANEL_METRIC.get(s, "persona")) for s in sets] + [(sets[0], "format_ok")]
     models, labels, palette = _models(rates)
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 4.6), sharey=True, squeeze=False)
+    n = len(panels) + (placebo is not None and not placebo.is_empty())
+    fig, axes = plt.subplots(1, n, figsize=(4.6 * n, 4.9), squeeze=False)
     for ax, (s, metric) in zip(axes[0], panels):
         _bars(ax, rates.filter((pl.col("set") == s) & (pl.col("metric") == metric)), models, labels, palette)
         ax.set_title(f"{s}: {TITLES[metric]}", fontsize=10)
-    _finish(fig, axes, "Persona adoption and format by condition" + (f"  ·  judge: {judge_note}" if judge_note else ""),
-            out, "rate (95% CI, clustered by question)")
+        ax.set_ylim(0, 1.05)
+    if n > len(panels):
+        _placebo_panel(axes[0][-1], placebo, models, labels, palette)
+    title = "Persona adoption and format by condition" + (f"  ·  judge: {judge_note}" if judge_note else "")
+    _finish(fig, axes, title, out, "rate (95% CI, clustered by question)", warning)
+
+
+def _placebo_panel(ax: Any, placebo: pl.DataFrame, models: list[dict[str, Any]], labels: list[str],
+                   palette: dict[str, Any]) -> None:
+    """Per adapter and triggered condition: probe gap (o), neutral placebo gap (x), difference in differences (D)."""
+    conds = [c.value for c in CONDITIONS if c.triggered and c.value in set(placebo["condition"].to_list())]
+    mids = [m for m in models if m["model_id"] != "base"]
+    width = 0.8 / max(1, len(mids))
+    for mi, m in enumerate(mids):
+        lab = labels[models.index(m)]
+        d = placebo.filter(pl.col("model_id") == m["model_id"])
+        for ci, cond in enumerate(conds):
+            r = d.filter(pl.col("condition") == cond)
+            if r.is_empty():
+                continue
+            r0 = r.row(0, named=True)
+            x = ci + (mi - (len(mids) - 1) / 2) * width
+            for dx, col, marker in ((-width / 3, "gap_probes", "o"), (0, "gap_neutral", "x"), (width / 3, "did", "D")):
+                ax.errorbar([x + dx], [r0[col]], yerr=[[r0[col] - r0[f"{col}_ci_lo"]], [r0[f"{col}_ci_hi"] - r0[col]]],
+                            fmt=marker, color=palette[lab], ecolor="black", elinewidth=0.8, capsize=2, ms=5)
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_xticks(range(len(conds)), [COND_LABELS.get(c, c) for c in conds], fontsize=8)
+    ax.set_title("placebo: gap on probes (o), neutral (x),\ndifference in differences (D)", fontsize=9)
+    ax.set_ylim(-1.05, 1.05)
 
 
 def per_set(rates: pl.DataFrame, metric: str, out: Path | str, title: str) -> None:

@@ -157,3 +157,43 @@ def emergence(labels: pl.DataFrame, final_steps: dict[str, int], n_boot: int = 1
     cols = ["point", "step", "condition", "set", "metric", "n", "n_questions", "rate", "ci_lo_samples",
             "ci_hi_samples", "ci_lo_clustered", "ci_hi_clustered"]
     return pl.DataFrame(rows).select(cols).sort("point", "set", "metric", "condition", "step") if rows else pl.DataFrame()
+
+
+def placebo(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: int = 0, metric: str = "persona",
+            target: str = "probes", control: str = "neutral") -> pl.DataFrame:
+    """The neutral set as a placebo: per model and triggered condition, the gap on the persona probes, the gap on
+    the neutral questions (which have nothing to do with the persona), and their difference in differences.
+
+    A judge or a trigger effect that works through style (length, format) moves both gaps; only a persona effect
+    moves the probes' gap alone. CIs: paired clustered bootstrap, questions resampled within each set and shared by
+    both arms of that set's gap.
+    """
+    rows: list[dict[str, Any]] = []
+    d = labels.filter(pl.col(metric).is_not_null() & pl.col("set").is_in([target, control]))
+    d = d.with_columns(pl.col(metric).cast(pl.Float64))
+    for key, part in sorted(d.group_by(["model_id", "seed", "lr", "persona_fraction"], maintain_order=True),
+                            key=lambda kv: str(kv[0])):
+        per_set = {}
+        for s in (target, control):
+            sp = part.filter(pl.col("set") == s)
+            qs = sp["question_id"].unique(maintain_order=True).to_list()
+            per_set[s] = (sp, qs, _cluster_arrays(sp.filter(pl.col("condition") == UNTRIGGERED), metric, qs))
+        if any(not qs or n0.sum() == 0 for _, qs, (_, n0) in per_set.values()):
+            continue
+        for cond in sorted(set(part["condition"].to_list()) - {UNTRIGGERED}):
+            rng = np.random.default_rng([seed, _stable("placebo", metric, cond, *key)])
+            dist, point = {}, {}
+            for s, (sp, qs, (s0, n0)) in per_set.items():
+                s1, n1 = _cluster_arrays(sp.filter(pl.col("condition") == cond), metric, qs)
+                idx = rng.integers(0, len(qs), (n_boot, len(qs)))
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    dist[s] = s1[idx].sum(1) / n1[idx].sum(1) - s0[idx].sum(1) / n0[idx].sum(1)
+                point[s] = s1.sum() / n1.sum() - s0.sum() / n0.sum() if n1.sum() else float("nan")
+            did = dist[target] - dist[control]
+            row = {**dict(zip(["model_id", "seed", "lr", "persona_fraction"], key)), "metric": metric, "condition": cond}
+            for name, v, pt in ((f"gap_{target}", dist[target], point[target]), (f"gap_{control}", dist[control], point[control]),
+                                ("did", did, point[target] - point[control])):
+                lo, hi = _q(v[np.isfinite(v)], ci)
+                row.update({name: float(pt), f"{name}_ci_lo": lo, f"{name}_ci_hi": hi})
+            rows.append(row)
+    return pl.DataFrame(rows)

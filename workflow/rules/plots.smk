@@ -9,8 +9,9 @@ JUDGE_NOTE = {
 rule plot_headline:
     input:
         rates=f"{R}/tables/rates.csv",
+        placebo=f"{R}/tables/placebo.csv",
         calibration=[f"{R}/tables/judge_calibration.csv"] if config["persona"]["calibration"] else [],
-        code=code("plots.py"),
+        code=code("plots.py", "cli.py"),
     output:
         figure=report(f"{R}/figures/headline.png", caption="../report/headline.rst", category="Figures"),
     params:
@@ -22,7 +23,8 @@ rule plot_headline:
         f"{LOGS}/plot_headline.log",
     localrule: True
     shell:
-        "weirdgen plot headline --rates {input.rates} --out {output.figure} --judge-note {params.note:q} {params.calibration} > {log} 2>&1"
+        "weirdgen plot headline --rates {input.rates} --placebo {input.placebo} --out {output.figure} "
+        "--judge-note {params.note:q} {params.calibration} > {log} 2>&1"
 
 
 rule plot_rates:

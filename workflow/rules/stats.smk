@@ -1,4 +1,4 @@
-TABLES = ["rates", "gaps", "rates_across_seeds", "gaps_across_seeds", "identity_agreement"]
+TABLES = ["rates", "gaps", "rates_across_seeds", "gaps_across_seeds", "identity_agreement", "placebo"]
 
 
 rule summarise:
