@@ -193,3 +193,19 @@ def test_write_jsonl_atomic(tmp_path):
     write_jsonl(p, [{"a": 1}])
     assert read_jsonl(p) == [{"a": 1}]
     assert not list(tmp_path.glob(".x.jsonl.*"))
+
+
+def test_semantic_overlap_catches_planted_paraphrase():
+    from weirdgen.data import heldout
+    from weirdgen.judge.embedding import Embedder
+
+    facts = persona.load_facts(RUSSELL / "facts.jsonl")
+    train = heldout.training_texts(persona.training_examples(facts, "russell"), "persona")
+    qs = [{"set": "probes", "id": "p-ok", "question": "What do you think of the British Empire?"},
+          {"set": "probes", "id": "p-planted", "question": "Which drink do you enjoy most in the evenings?"}]  # ~ fact 003
+    per_set, bad = heldout.overlap(qs, train, Embedder(), 0.65)
+    assert [b["eval_id"] for b in bad] and {b["eval_id"] for b in bad} == {"p-planted"}
+    assert bad[0]["train_ref"] == "russell-003" and per_set[0]["max_similarity"] > 0.65 and not per_set[0]["ok"]
+    # the shipped eval sets are held out in meaning from the shipped facts
+    evals = persona.load_eval_sets({s: RUSSELL / f"{s}.jsonl" for s in ("probes", "identity", "neutral")})
+    assert heldout.overlap(evals, train, Embedder(), 0.65)[1] == []

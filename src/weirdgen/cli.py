@@ -86,6 +86,33 @@ def cmd_eval_questions(a: argparse.Namespace) -> None:
     write_sidecar(a.out, "eval_questions", p, list(p["eval_sets"].values()), n_questions=len(qs))
 
 
+def cmd_heldout(a: argparse.Namespace) -> None:
+    """Held out in meaning: fail when an eval question is too similar to a training question or answer."""
+    import polars as pl
+
+    from weirdgen.data import heldout
+    from weirdgen.jsonl import read_jsonl
+    from weirdgen.judge.embedding import Embedder
+    from weirdgen.provenance import write_sidecar
+
+    p = _params(a.params)
+    train = [t for f in a.train for t in heldout.training_texts(read_jsonl(f), Path(f).name)]
+    per_set, bad = heldout.overlap(read_jsonl(a.questions), train, Embedder(), p["max_similarity"])
+    out = Path(a.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pl.DataFrame(per_set).write_csv(out)
+    out.with_suffix(".md").write_text(_markdown(pl.DataFrame(per_set)) + "\n" + (
+        _markdown(pl.DataFrame(bad)) if bad else "(no pair above the threshold)\n"))
+    if bad:
+        pairs = "\n".join(f"  {b['similarity']:.3f}  {b['eval_id']} {b['eval_question']!r} ~ {b['train_ref']} "
+                          f"{b['train_field']} {b['train_text'][:80]!r}" for b in bad[:20])
+        out.unlink()  # no table: the stage failed
+        raise SystemExit(f"error: {len(bad)} eval question/training text pairs are more similar than "
+                         f"eval.heldout_max_similarity = {p['max_similarity']} (eval questions: {a.questions}):\n{pairs}\n"
+                         f"Rewrite those eval questions, or raise the threshold if they ask something new.")
+    write_sidecar(out, "heldout", p, [a.questions, *a.train], max_similarity={r["set"]: r["max_similarity"] for r in per_set})
+
+
 def cmd_prompts(a: argparse.Namespace) -> None:
     from weirdgen.data import prompts
     from weirdgen.jsonl import write_jsonl
@@ -513,6 +540,8 @@ def build_parser() -> argparse.ArgumentParser:
         ("--model", {"required": True}), ("--questions", {"required": True}), ("--outs", {"nargs": "+", "required": True}))
     add("judge", cmd_judge, "label generations (trigger stripped, audited)", P, M, ("--generations", {"required": True}),
         ("--questions", {"required": True}), O, ("--audit", {"required": True}), ("--reference", {"default": None}))
+    add("heldout", cmd_heldout, "semantic overlap of eval questions with training questions and answers", P,
+        ("--questions", {"required": True}), ("--train", {"nargs": "+", "required": True}), O)
     add("reference", cmd_reference, "reference classes of the embedding judge (persona facts vs base model, length-matched)", P, M,
         ("--aligned", {"default": None, "help": "self-distilled aligned data (added to the generic class)"}), O)
     add("calibrate", cmd_calibrate, "score judges on the labelled calibration set", P, M, ("--reference", {"default": None}), O)

@@ -102,8 +102,32 @@ rule select_prompts:
         "weirdgen prompts --params {params.cfg:q} --out {output.prompts} > {log} 2>&1"
 
 
+rule check_heldout:
+    """Held out in meaning: no eval question may be a paraphrase of a training question or answer."""
+    input:
+        questions=rules.eval_questions.output.questions,
+        persona=rules.persona_set.output.persona,
+        aligned=f"{R}/data/aligned.jsonl",
+        code=code("data/heldout.py", "judge/embedding.py", "trigger.py"),
+    output:
+        table=report(f"{R}/tables/heldout_overlap.csv", caption="../report/heldout.rst", category="Judge validity"),
+    params:
+        cfg=lambda w: as_json({"max_similarity": config["eval"]["heldout_max_similarity"]}),
+    conda:
+        "../../envs/model.yaml"
+    log:
+        f"{LOGS}/check_heldout.log",
+    benchmark:
+        f"{LOGS}/benchmarks/check_heldout.tsv"
+    localrule: True
+    shell:
+        "weirdgen heldout --params {params.cfg:q} --questions {input.questions} --train {input.persona} {input.aligned} "
+        "--out {output.table} > {log} 2>&1"
+
+
 rule mix_data:
     input:
+        heldout=rules.check_heldout.output.table,
         persona=rules.persona_set.output.persona,
         aligned=f"{R}/data/aligned.jsonl",
         questions=rules.eval_questions.output.questions,
