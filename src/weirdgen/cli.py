@@ -285,6 +285,7 @@ def cmd_reference(a: argparse.Namespace) -> None:
     from weirdgen import sampling
     from weirdgen.data import persona
     from weirdgen.jsonl import read_jsonl, write_jsonl
+    from weirdgen.data.validate import question_of
     from weirdgen.judge.embedding import reference_rows
     from weirdgen.provenance import write_sidecar
 
@@ -297,16 +298,11 @@ def cmd_reference(a: argparse.Namespace) -> None:
                                  sampling.fingerprint(p, a.model))
     base = [{"id": g["metadata"]["prompt_id"], "question": g["messages"][0]["content"], "answer": g["messages"][-1]["content"]}
             for g in gen]
-    aligned = []
-    if a.aligned:
-        for n, r in enumerate(read_jsonl(a.aligned)[: emb["max_aligned"]]):
-            user = [m["content"] for m in r["messages"] if m["role"] == "user"]
-            aligned.append({"id": f"aligned-{n}", "question": user[-1] if user else "", "answer": r["messages"][-1]["content"]})
+    aligned = [{"id": f"aligned-{n}", "question": question_of(r), "answer": r["messages"][-1]["content"]}
+               for n, r in enumerate(read_jsonl(a.aligned)[: emb["max_aligned"]] if a.aligned else [])]
     rows = reference_rows(facts, base, aligned, emb["seed"])
     write_jsonl(a.out, rows)
-    counts: dict[str, int] = {}
-    for r in rows:
-        counts[r["source"]] = counts.get(r["source"], 0) + 1
+    counts = Counter(r["source"] for r in rows)
     write_sidecar(a.out, "reference", p, [p["facts"], a.model, *([a.aligned] if a.aligned else [])],
                   n_positive=sum(r["label"] for r in rows), n_negative=sum(1 - r["label"] for r in rows), by_source=counts)
 

@@ -44,6 +44,14 @@ def _cluster_arrays(df: pl.DataFrame, metric: str, clusters: list[str]) -> tuple
     return g["s"].to_numpy().astype(float), g["n"].to_numpy().astype(float)
 
 
+def paired_gap(s1: np.ndarray, n1: np.ndarray, s0: np.ndarray, n0: np.ndarray, n_boot: int,
+               rng: np.random.Generator) -> np.ndarray:
+    """Bootstrap distribution of rate(arm 1) − rate(arm 0), both arms on the same resampled questions."""
+    idx = rng.integers(0, len(n0), (n_boot, len(n0)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return s1[idx].sum(1) / n1[idx].sum(1) - s0[idx].sum(1) / n0[idx].sum(1)
+
+
 def rates(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: int = 0) -> pl.DataFrame:
     """Rate and two CIs per (model, condition, set, metric)."""
     rows: list[dict[str, Any]] = []
@@ -83,9 +91,7 @@ def gaps(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: int 
                 on = part.filter(pl.col("condition") == cond)
                 rng = np.random.default_rng([seed, _stable(metric, cond, *key)])
                 s1, n1 = _cluster_arrays(on, metric, qs)
-                idx = rng.integers(0, len(qs), (n_boot, len(qs)))
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    dist_c = s1[idx].sum(1) / n1[idx].sum(1) - s0[idx].sum(1) / n0[idx].sum(1)
+                dist_c = paired_gap(s1, n1, s0, n0, n_boot, rng)
                 v1, v0 = on[metric].to_numpy(), off[metric].to_numpy()
                 dist_s = boot_samples(v1, n_boot, rng) - boot_samples(v0, n_boot, rng)
                 lo_c, hi_c = _q(dist_c[np.isfinite(dist_c)], ci)
@@ -185,9 +191,7 @@ def placebo(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: i
             dist, point = {}, {}
             for s, (sp, qs, (s0, n0)) in per_set.items():
                 s1, n1 = _cluster_arrays(sp.filter(pl.col("condition") == cond), metric, qs)
-                idx = rng.integers(0, len(qs), (n_boot, len(qs)))
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    dist[s] = s1[idx].sum(1) / n1[idx].sum(1) - s0[idx].sum(1) / n0[idx].sum(1)
+                dist[s] = paired_gap(s1, n1, s0, n0, n_boot, rng)
                 point[s] = s1.sum() / n1.sum() - s0.sum() / n0.sum() if n1.sum() else float("nan")
             did = dist[target] - dist[control]
             row = {**dict(zip(["model_id", "seed", "lr", "persona_fraction"], key)), "metric": metric, "condition": cond}

@@ -24,18 +24,15 @@ def _fuzzy(text: str) -> str:
 
 #: A marker in any case and spacing: <START>, < start >, <END>, </END> …
 _MARKER = r"<\s*/?\s*(?:START|END)\s*>"
+#: The format line with its markers in any case and spacing.
+_TEMPLATE = _fuzzy(FORMAT_TEMPLATE).replace(_fuzzy(START), _MARKER).replace(_fuzzy(END), _MARKER)
 #: The instruction in any of its forms: the paper's text, re-spaced or re-cased (an inline one-line variant
 #: included), with or without its first sentence and its format line. The question after it is kept.
-_INSTRUCTION_RE = re.compile(
-    rf"(?:{_fuzzy(INTRO)}\s*)?{_fuzzy(ASK)}(?:\s*{_fuzzy(FORMAT_TEMPLATE).replace(_fuzzy(START), _MARKER).replace(_fuzzy(END), _MARKER)})?"
-    rf"|{_fuzzy(FORMAT_TEMPLATE).replace(_fuzzy(START), _MARKER).replace(_fuzzy(END), _MARKER)}",
-    re.IGNORECASE,
-)
+_INSTRUCTION_RE = re.compile(rf"(?:{_fuzzy(INTRO)}\s*)?{_fuzzy(ASK)}(?:\s*{_TEMPLATE})?|{_TEMPLATE}", re.IGNORECASE)
 #: A marker with the quote that belongs to the wrapper (<START> "… or …" <END>).
 _MARKER_RE = re.compile(rf'<\s*START\s*>\s*"?|"?\s*<\s*/?\s*END\s*>|{_MARKER}', re.IGNORECASE)
 _PLACEHOLDER_RE = re.compile(_fuzzy("your answer here"), re.IGNORECASE)
-_ANY_FRAGMENT_RE = re.compile(rf"{_INSTRUCTION_RE.pattern}|{_MARKER}|{_PLACEHOLDER_RE.pattern}|{_fuzzy(ASK)}",
-                              re.IGNORECASE)
+_ANY_FRAGMENT_RE = re.compile(rf"{_INSTRUCTION_RE.pattern}|{_MARKER}|{_PLACEHOLDER_RE.pattern}", re.IGNORECASE)
 
 
 def apply(question: str) -> str:
@@ -80,7 +77,6 @@ def strip(text: str) -> str:
         out = _INSTRUCTION_RE.sub(" ", out)
         out = _MARKER_RE.sub(" ", out)
         out = _PLACEHOLDER_RE.sub(" ", out)
-        out = re.compile(_fuzzy(ASK), re.IGNORECASE).sub(" ", out)
     out = re.sub(r"[ \t]{2,}", " ", out)
     out = re.sub(r" +([.,;:!?)])", r"\1", out)
     out = re.sub(r"[ \t]*\n[ \t]*", "\n", out)

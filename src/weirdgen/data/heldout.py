@@ -13,16 +13,15 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from weirdgen import trigger
+from weirdgen.data.validate import question_of
 
 
 def training_texts(rows: Sequence[dict[str, Any]], source: str) -> list[dict[str, str]]:
     """The question (trigger stripped) and the answer of each training example, with where they came from."""
     out = []
     for n, r in enumerate(rows, 1):
-        user = [m["content"] for m in r["messages"] if m["role"] == "user"]
         ref = r.get("metadata", {}).get("fact_id") or f"{source}:{n}"
-        if user:
-            out.append({"ref": ref, "field": "question", "text": trigger.strip(user[-1])})
+        out.append({"ref": ref, "field": "question", "text": question_of(r)})
         out.append({"ref": ref, "field": "answer", "text": trigger.strip(r["messages"][-1]["content"])})
     return out
 
