@@ -282,10 +282,12 @@ def _judge_kwargs(p: dict[str, Any], backend: str, model: str | None, reference:
 
 def cmd_reference(a: argparse.Namespace) -> None:
     """The embedding judge's reference classes: persona facts against the base model's own answers (matched in length)."""
+    from collections import Counter
+
     from weirdgen import sampling
     from weirdgen.data import persona
-    from weirdgen.jsonl import read_jsonl, write_jsonl
     from weirdgen.data.validate import question_of
+    from weirdgen.jsonl import read_jsonl, write_jsonl
     from weirdgen.judge.embedding import reference_rows
     from weirdgen.provenance import write_sidecar
 
