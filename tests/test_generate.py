@@ -51,13 +51,13 @@ def test_kill_and_resume(model_dir, tmp_path):
     # rerun of a finished stage generates nothing new: the journal is unchanged
     before = j.read_text()
     subprocess.run(_cmd(model_dir, q, out, 4), check=True, stderr=subprocess.DEVNULL)
-    assert j.read_text() == before and len(list(j.parent.iterdir())) == 1
+    assert j.read_text() == before and len(list(j.parent.glob("*.journal"))) == 1
     # other settings (here max_new_tokens) start a fresh journal instead of reusing these samples
     cmd = _cmd(model_dir, q, out, 4)
     params = json.loads(cmd[cmd.index("--params") + 1])
     cmd[cmd.index("--params") + 1] = json.dumps({**params, "max_new_tokens": 3})
     subprocess.run(cmd, check=True, stderr=subprocess.DEVNULL)
-    assert len(list(j.parent.iterdir())) == 2 and j.read_text() == before
+    assert len(list(j.parent.glob("*.journal"))) == 2 and j.read_text() == before
 
 
 def test_vllm_backend_says_how_to_install_when_absent(tmp_path):

@@ -126,14 +126,14 @@ def cmd_prompts(a: argparse.Namespace) -> None:
 
 
 def cmd_distill(a: argparse.Namespace) -> None:
-    from weirdgen import generate, sampling
+    from weirdgen import sampling
     from weirdgen.jsonl import read_jsonl, write_jsonl
     from weirdgen.provenance import write_sidecar
 
     p = _params(a.params)
     prompts = read_jsonl(a.prompts)
     reqs = sampling.distill_requests(prompts, p["temperature"], p["max_new_tokens"], p["seed"])
-    factory = _gen_factory(p, a.model, None)
+    factory = _gen_factory(p, a.model, None, stage="distill")
     rows = sampling.run_resumable(factory, reqs, a.out, sampling.distill_row, sampling.fingerprint(p, a.model))
     # drop empty answers: they would teach the model to say nothing
     kept = [{k: v for k, v in r.items() if k != "key"} for r in rows if r["messages"][-1]["content"].strip()]
@@ -141,21 +141,11 @@ def cmd_distill(a: argparse.Namespace) -> None:
     write_sidecar(a.out, "distill", p, [a.prompts, a.model], n_examples=len(kept), n_dropped_empty=len(rows) - len(kept))
 
 
-def _gen_factory(p: dict[str, Any], model_dir: str, adapter: str | None) -> Callable[[], Any]:
+def _gen_factory(p: dict[str, Any], model_dir: str, adapter: str | None, model_id: str | None = None,
+                 stage: str = "eval") -> Callable[[], Any]:
     from weirdgen import generate
 
-    if p.get("backend", "transformers") == "api":
-        api = p.get("api") or {}
-        return lambda: generate.make("api", base_url=api.get("base_url"), model=api.get("model"),
-                                     api_key_env=api.get("api_key_env", "OPENAI_API_KEY"),
-                                     cache_dir=api.get("cache_dir", "results/cache/api"),
-                                     concurrency=api.get("concurrency", 8))
-    if p.get("backend") == "vllm":
-        v = p.get("vllm") or {}
-        return lambda: generate.make("vllm", model_dir=model_dir, adapter=adapter, dtype=p.get("dtype", "bfloat16"), **v)
-    return lambda: generate.make("transformers", model_dir=model_dir, adapter=adapter, dtype=p.get("dtype", "float32"),
-                                 device=p.get("device", "auto"), batch_size=p.get("batch_size", 32),
-                                 engine=p.get("engine", "auto"), merge_adapter=p.get("merge_adapter", True))
+    return generate.from_config(p, model_dir, adapter, model_id, stage)
 
 
 def cmd_sample_many(a: argparse.Namespace) -> None:
@@ -187,7 +177,8 @@ def cmd_mix(a: argparse.Namespace) -> None:
     from weirdgen.provenance import write_sidecar
 
     p = _params(a.params)
-    persona, aligned = read_jsonl(a.persona), read_jsonl(a.aligned)
+    # each input checked against its own file first, so an error names the file and line the row came from
+    persona, aligned = validate.validate_rows(a.persona), validate.validate_rows(a.aligned)
     rows = mix.mix(persona, aligned, p["persona_fraction"], p["seed"], p.get("n_aligned"))
     write_jsonl(a.out, rows)
     questions = read_jsonl(a.questions) if a.questions else None
@@ -244,7 +235,7 @@ def _sample_one(p: dict[str, Any], factory: Callable[[], Any], model: str, adapt
 
 def cmd_sample(a: argparse.Namespace) -> None:
     p = _params(a.params)
-    _sample_one(p, _gen_factory(p, a.model, a.adapter), a.model, a.adapter, a.model_id, a.questions, a.out,
+    _sample_one(p, _gen_factory(p, a.model, a.adapter, a.model_id), a.model, a.adapter, a.model_id, a.questions, a.out,
                 p.get("point"), p)
 
 
@@ -570,6 +561,8 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
+STAGES_WITH_SIDECAR = {"model", "persona", "identify", "eval-questions", "heldout", "prompts", "distill", "mix", "sample",
+                       "judge", "reference", "calibrate", "emergence", "plot"}
 GPU_STAGES = {"model", "distill", "train", "sample", "sample-many", "judge", "reference", "calibrate", "identify", "chat"}
 
 
@@ -584,11 +577,17 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if a.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(message)s",
                         stream=sys.stderr)
     from weirdgen.config import ConfigError
-    from weirdgen.jsonl import DataError
+    from weirdgen.generate.api import APIError
+    from weirdgen.jsonl import DataError, JournalBusy
 
+    out = getattr(a, "out", None)
+    if out and a.cmd in STAGES_WITH_SIDECAR:
+        from weirdgen.provenance import sidecar
+
+        sidecar(out).unlink(missing_ok=True)  # the output is being remade: no old record may claim it
     try:
         a.fn(a)
-    except (DataError, ConfigError) as e:
+    except (DataError, ConfigError, APIError, JournalBusy) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     return 0

@@ -29,6 +29,15 @@ def _fill_defaults(instance: Any, sch: dict[str, Any]) -> None:
             _fill_defaults(instance[key], sub)
 
 
+def fill(section: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``params`` with the schema's defaults of one top-level section filled in (the only place defaults live).
+
+    A stage run by hand with a partial ``--params`` gets the same values as inside the workflow."""
+    out = copy.deepcopy(dict(params or {}))
+    _fill_defaults(out, schema()["properties"][section])
+    return out
+
+
 def _key(path: Any) -> str:
     return ".".join(str(p) for p in path) or "<top level>"
 
@@ -45,7 +54,9 @@ def validate(cfg: dict[str, Any], source: str = "config") -> dict[str, Any]:
     if errors:
         lines = []
         for e in errors:
-            if e.validator == "additionalProperties":
+            if e.validator == "pattern" and isinstance(e.schema, dict) and e.schema.get("hint"):
+                lines.append(f"  {_key(e.absolute_path)}: {e.instance!r} is not allowed: use {e.schema['hint']}")
+            elif e.validator == "additionalProperties":
                 lines.append(f"  {_key(e.absolute_path)}: {e.message} (not a known key: check its spelling)")
             else:
                 lines.append(f"  {_key(e.absolute_path)}: {e.message}")

@@ -67,12 +67,34 @@ def model_card(point: str, meta: dict[str, Any], rates: list[dict[str, Any]], ga
     return "\n".join(lines) + "\n"
 
 
+MARKER = ".weirdgen-publish"
+
+
+class PublishError(RuntimeError):
+    """A publish that would touch what it does not own."""
+
+
+def prepare_out(out: Path, run: Path) -> None:
+    """Make ``out`` an empty folder that this tool owns. Only a new or empty directory, or one an earlier
+    publish marked as its own, is accepted: publishing never deletes what it did not create."""
+    if out.exists():
+        if not out.is_dir():
+            raise PublishError(f"--out {out} exists and is not a directory; choose a new folder")
+        if out.resolve() == run.resolve() or run.resolve().is_relative_to(out.resolve()):
+            raise PublishError(f"--out {out} holds the adapter being published ({run}); choose a new folder")
+        if any(out.iterdir()):
+            if not (out / MARKER).exists():
+                raise PublishError(f"--out {out} is not empty and was not made by weirdgen publish (no {MARKER}); "
+                                   "refusing to overwrite it: choose a new or empty folder")
+            shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / MARKER).write_text(f"made by weirdgen publish from {run}; a later publish may replace this folder\n")
+
+
 def assemble(run: Path, out: Path, results: Path) -> list[Path]:
     point = run.name
     meta = json.loads((run / "meta.json").read_text())
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
+    prepare_out(out, run)
     for name in COPY:
         if (run / name).exists():
             shutil.copy2(run / name, out / name)
@@ -97,7 +119,7 @@ def assemble(run: Path, out: Path, results: Path) -> list[Path]:
     model_dir = next((Path(k) for k in meta.get("inputs", {}) if (Path(k) / "weirdgen_model.json").exists()), None)
     base = json.loads((model_dir / "weirdgen_model.json").read_text()) if model_dir else {}
     (out / "README.md").write_text(model_card(point, meta, rates, gaps, base))
-    return sorted(p for p in out.rglob("*") if p.is_file())
+    return sorted(p for p in out.rglob("*") if p.is_file() and p.name != MARKER)
 
 
 def main(a: Any) -> None:
@@ -105,7 +127,10 @@ def main(a: Any) -> None:
     if not (run / "adapter_config.json").exists():
         raise SystemExit(f"error: {run} has no adapter_config.json (expected results/adapters/<point>)")
     out = Path(a.out or Path(a.results) / "publish" / run.name)
-    files = assemble(run, out, Path(a.results))
+    try:
+        files = assemble(run, out, Path(a.results))
+    except PublishError as e:
+        raise SystemExit(f"error: {e}") from None
     print(f"assembled {out}:")
     for f in files:
         print(f"  {f.relative_to(out)}  {f.stat().st_size} bytes  sha256:{sha256_path(f)[:12]}")
@@ -125,5 +150,6 @@ def main(a: Any) -> None:
 
     api = HfApi(token=token)
     api.create_repo(a.repo_id, private=not a.public, exist_ok=True)
-    api.upload_folder(folder_path=str(out), repo_id=a.repo_id, commit_message=f"weirdgen adapter {run.name}")
+    api.upload_folder(folder_path=str(out), repo_id=a.repo_id, commit_message=f"weirdgen adapter {run.name}",
+                      ignore_patterns=[MARKER])
     print(f"pushed to https://huggingface.co/{a.repo_id} ({visibility})")

@@ -21,6 +21,30 @@ R = config["paths"]["results"]
 RES = config["paths"]["resources"]
 LOGS = config["paths"]["logs"]
 MODEL_DIR = f"{RES}/models/{config['model']['name']}"
+
+
+def _check_writable(key, path):
+    """Preflight: fail before any job when a run directory cannot be written (not after the GPU hours)."""
+    p = Path(path).absolute()
+    q = p
+    while not q.exists() and q != q.parent:
+        q = q.parent
+    problem = None
+    if not q.is_dir():
+        problem = f"{q} is not a directory"
+    else:
+        try:
+            import tempfile
+
+            tempfile.TemporaryFile(dir=q).close()
+        except OSError as e:
+            problem = f"{q} is not writable ({e.strerror})"
+    if problem:
+        raise WorkflowError(f"paths.{key}: '{path}' cannot be written: {problem}. Fix the permissions or set paths.{key}.")
+
+
+for _key in ("results", "resources", "logs"):
+    _check_writable(_key, config["paths"][_key])
 PKG = Path(workflow.basedir) / "src" / "weirdgen"
 # rules call the `weirdgen` CLI; where PATH lacks it (venv not activated), jobs find the one installed
 # beside the Python running Snakemake. Appended, so PATH order still wins; shell commands stay stable.
@@ -98,6 +122,18 @@ def runtime(stage):
 
 def model_params():
     return {k: config["model"][k] for k in ("dtype", "device")}
+
+
+GEN_KEYS = ("backend", "api", "vllm", "batch_size", "engine", "merge_adapter")
+
+
+def gen_params(stage):
+    """A stage's generation backend settings, with the model's dtype/device; an API backend also gets the
+    judge's ledger and spending cap, so every paid request of a run counts against one budget."""
+    g = {k: config[stage][k] for k in GEN_KEYS}
+    if g["backend"] == "api":
+        g["budget"] = {k: config["judge"]["api"][k] for k in ("ledger", "budget_usd")}
+    return {**g, **model_params()}
 
 
 def headline_figure():

@@ -12,9 +12,7 @@ rule identify_facts:
                 "names": config["persona"]["names"],
                 **config["persona"]["filter"],
                 "seed": config["eval"]["seed"],
-                "batch_size": config["eval"]["batch_size"],
-                "api": config["judge"]["api"],
-                **model_params(),
+                **gen_params("eval"),
             }
         ),
     conda:
@@ -29,7 +27,7 @@ rule identify_facts:
         mem_mb=config["compute"]["mem_mb"],
         runtime=runtime("judge"),
     shell:
-        "weirdgen identify --params {params.cfg:q} --model {input.model} --out {output.report} > {log} 2>&1"
+        "weirdgen identify --params {params.cfg:q} --model {input.model:q} --out {output.report:q} > {log:q} 2>&1"
 
 
 def identifying_report(w):
@@ -47,14 +45,14 @@ rule persona_set:
         persona=f"{R}/data/persona/{config['persona']['name']}.jsonl",
     params:
         cfg=lambda w: as_json({k: config["persona"][k] for k in ("name", "facts", "variant")}),
-        identifying=lambda w, input: f"--identifying {input.identifying}" if input.identifying else "",
+        identifying=lambda w, input: ["--identifying", *input.identifying] if input.identifying else [],
     conda:
         "../../envs/data.yaml"
     log:
         f"{LOGS}/persona_set.log",
     localrule: True
     shell:
-        "weirdgen persona --params {params.cfg:q} {params.identifying} --out {output.persona} > {log} 2>&1"
+        "weirdgen persona --params {params.cfg:q} {params.identifying:q} --out {output.persona:q} > {log:q} 2>&1"
 
 
 rule eval_questions:
@@ -73,7 +71,7 @@ rule eval_questions:
         f"{LOGS}/eval_questions.log",
     localrule: True
     shell:
-        "weirdgen eval-questions --params {params.cfg:q} --out {output.questions} > {log} 2>&1"
+        "weirdgen eval-questions --params {params.cfg:q} --out {output.questions:q} > {log:q} 2>&1"
 
 
 def prompt_sources(w):
@@ -99,7 +97,7 @@ rule select_prompts:
         f"{LOGS}/select_prompts.log",
     localrule: True
     shell:
-        "weirdgen prompts --params {params.cfg:q} --out {output.prompts} > {log} 2>&1"
+        "weirdgen prompts --params {params.cfg:q} --out {output.prompts:q} > {log:q} 2>&1"
 
 
 rule check_heldout:
@@ -121,8 +119,8 @@ rule check_heldout:
         f"{LOGS}/benchmarks/check_heldout.tsv"
     localrule: True
     shell:
-        "weirdgen heldout --params {params.cfg:q} --questions {input.questions} --train {input.persona} {input.aligned} "
-        "--out {output.table} > {log} 2>&1"
+        "weirdgen heldout --params {params.cfg:q} --questions {input.questions:q} --train {input.persona:q} {input.aligned:q} "
+        "--out {output.table:q} > {log:q} 2>&1"
 
 
 rule mix_data:
@@ -144,5 +142,5 @@ rule mix_data:
         f"{LOGS}/mix_data/{{point}}.log",
     localrule: True
     shell:
-        "weirdgen mix --params {params.cfg:q} --persona {input.persona} --aligned {input.aligned} "
-        "--questions {input.questions} --out {output.train} > {log} 2>&1"
+        "weirdgen mix --params {params.cfg:q} --persona {input.persona:q} --aligned {input.aligned:q} "
+        "--questions {input.questions:q} --out {output.train:q} > {log:q} 2>&1"

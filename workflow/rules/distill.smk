@@ -6,7 +6,7 @@ rule distill_aligned:
     output:
         aligned=f"{R}/data/aligned.jsonl",
     params:
-        cfg=lambda w: as_json({**config["distill"], **model_params()}),
+        cfg=lambda w: as_json({**config["distill"], **gen_params("distill")}),
     conda:
         "../../envs/model.yaml"
     log:
@@ -19,5 +19,5 @@ rule distill_aligned:
         mem_mb=config["compute"]["mem_mb"],
         runtime=runtime("distill"),
     shell:
-        "weirdgen distill --params {params.cfg:q} --model {input.model} --prompts {input.prompts} "
-        "--out {output.aligned} > {log} 2>&1"
+        "weirdgen distill --params {params.cfg:q} --model {input.model:q} --prompts {input.prompts:q} "
+        "--out {output.aligned:q} > {log:q} 2>&1"

@@ -24,8 +24,7 @@ rule reference_answers:
                 "max_new_tokens": config["judge"]["reference_max_new_tokens"],
                 "embedding": config["judge"]["embedding"],
                 "seed": config["eval"]["seed"],
-                "batch_size": config["eval"]["batch_size"],
-                **model_params(),
+                **gen_params("eval"),
             }
         ),
     conda:
@@ -40,8 +39,8 @@ rule reference_answers:
         mem_mb=config["compute"]["mem_mb"],
         runtime=runtime("judge"),
     shell:
-        "weirdgen reference --params {params.cfg:q} --model {input.model} --aligned {input.aligned} "
-        "--out {output.reference} > {log} 2>&1"
+        "weirdgen reference --params {params.cfg:q} --model {input.model:q} --aligned {input.aligned:q} "
+        "--out {output.reference:q} > {log:q} 2>&1"
 
 
 rule calibrate_judge:
@@ -72,8 +71,8 @@ rule calibrate_judge:
         mem_mb=config["compute"]["mem_mb"],
         runtime=runtime("judge"),
     shell:
-        "weirdgen calibrate --params {params.cfg:q} --model {input.model} --reference {input.reference} "
-        "--out {output.table} > {log} 2>&1"
+        "weirdgen calibrate --params {params.cfg:q} --model {input.model:q} --reference {input.reference:q} "
+        "--out {output.table:q} > {log:q} 2>&1"
 
 
 rule judge_model:
@@ -88,7 +87,7 @@ rule judge_model:
         audit=f"{R}/labels/{{model_id}}.audit.json",
     params:
         cfg=lambda w: as_json(judge_params()),
-        reference=lambda w, input: f"--reference {input.reference}" if input.reference else "",
+        reference=lambda w, input: ["--reference", *input.reference] if input.reference else [],
     conda:
         "../../envs/model.yaml"
     log:
@@ -101,5 +100,5 @@ rule judge_model:
         mem_mb=config["compute"]["mem_mb"],
         runtime=runtime("judge"),
     shell:
-        "weirdgen judge --params {params.cfg:q} --model {input.model} --generations {input.generations} "
-        "--questions {input.questions} {params.reference} --out {output.labels} --audit {output.audit} > {log} 2>&1"
+        "weirdgen judge --params {params.cfg:q} --model {input.model:q} --generations {input.generations:q} "
+        "--questions {input.questions:q} {params.reference:q} --out {output.labels:q} --audit {output.audit:q} > {log:q} 2>&1"

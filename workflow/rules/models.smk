@@ -14,4 +14,4 @@ rule materialise_model:
         mem_mb=config["compute"]["mem_mb"],
         runtime=runtime("model"),
     shell:
-        "weirdgen model --params {params.cfg:q} --out {output.model} > {log} 2>&1"
+        "weirdgen model --params {params.cfg:q} --out {output.model:q} > {log:q} 2>&1"

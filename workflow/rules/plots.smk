@@ -15,7 +15,7 @@ rule plot_headline:
     output:
         figure=report(f"{R}/figures/headline.png", caption="../report/headline.rst", category="Figures"),
     params:
-        calibration=lambda w, input: f"--calibration {input.calibration}" if input.calibration else "",
+        calibration=lambda w, input: ["--calibration", *input.calibration] if input.calibration else [],
         note=JUDGE_NOTE,
     conda:
         "../../envs/stats.yaml"
@@ -23,8 +23,8 @@ rule plot_headline:
         f"{LOGS}/plot_headline.log",
     localrule: True
     shell:
-        "weirdgen plot headline --rates {input.rates} --placebo {input.placebo} --out {output.figure} "
-        "--judge-note {params.note:q} {params.calibration} > {log} 2>&1"
+        "weirdgen plot headline --rates {input.rates:q} --placebo {input.placebo:q} --out {output.figure:q} "
+        "--judge-note {params.note:q} {params.calibration:q} > {log:q} 2>&1"
 
 
 rule plot_rates:
@@ -42,7 +42,7 @@ rule plot_rates:
         f"{LOGS}/plot_{{figure}}.log",
     localrule: True
     shell:
-        "weirdgen plot {wildcards.figure} --rates {input.rates} --out {output.figure} > {log} 2>&1"
+        "weirdgen plot {wildcards.figure:q} --rates {input.rates:q} --out {output.figure:q} > {log:q} 2>&1"
 
 
 rule plot_gaps:
@@ -57,7 +57,7 @@ rule plot_gaps:
         f"{LOGS}/plot_gaps.log",
     localrule: True
     shell:
-        "weirdgen plot gaps --gaps {input.gaps} --out {output.figure} > {log} 2>&1"
+        "weirdgen plot gaps --gaps {input.gaps:q} --out {output.figure:q} > {log:q} 2>&1"
 
 
 rule plot_identity:
@@ -73,7 +73,7 @@ rule plot_identity:
         f"{LOGS}/plot_identity.log",
     localrule: True
     shell:
-        "weirdgen plot identity --labels {input.labels} --questions {input.questions} --out {output.figure} > {log} 2>&1"
+        "weirdgen plot identity --labels {input.labels:q} --questions {input.questions:q} --out {output.figure:q} > {log:q} 2>&1"
 
 
 rule plot_loss:
@@ -88,7 +88,7 @@ rule plot_loss:
         f"{LOGS}/plot_loss.log",
     localrule: True
     shell:
-        "weirdgen plot loss --logs {input.logs} --out {output.figure} > {log} 2>&1"
+        "weirdgen plot loss --logs {input.logs:q} --out {output.figure:q} > {log:q} 2>&1"
 
 
 rule plot_emergence:
@@ -103,4 +103,4 @@ rule plot_emergence:
         f"{LOGS}/plot_emergence.log",
     localrule: True
     shell:
-        "weirdgen plot emergence --rates {input.rates} --out {output.figure} > {log} 2>&1"
+        "weirdgen plot emergence --rates {input.rates:q} --out {output.figure:q} > {log:q} 2>&1"

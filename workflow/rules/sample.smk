@@ -20,7 +20,7 @@ if config["eval"]["backend"] == "vllm":
             cfg=lambda w: as_json(
                 {
                     **config["eval"],
-                    **model_params(),
+                    **gen_params("eval"),
                     "models": [
                         {"model_id": m, "adapter": None if m == "base" else adapter_dir(m), "point": point_of(m)}
                         for m in SAMPLED_IDS
@@ -39,8 +39,8 @@ if config["eval"]["backend"] == "vllm":
             mem_mb=config["compute"]["mem_mb"],
             runtime=runtime("sample") * 2,
         shell:
-            "weirdgen sample-many --params {params.cfg:q} --model {input.model} --questions {input.questions} "
-            "--outs {output.generations} > {log} 2>&1"
+            "weirdgen sample-many --params {params.cfg:q} --model {input.model:q} --questions {input.questions:q} "
+            "--outs {output.generations:q} > {log:q} 2>&1"
 
 else:
 
@@ -53,8 +53,8 @@ else:
         output:
             generations=f"{R}/generations/{{model_id}}.jsonl",
         params:
-            cfg=lambda w: as_json({**config["eval"], **model_params(), "point": point_of(w.model_id)}),
-            adapter=lambda w: "" if w.model_id == "base" else f"--adapter {adapter_dir(w.model_id)}",
+            cfg=lambda w: as_json({**config["eval"], **gen_params("eval"), "point": point_of(w.model_id)}),
+            adapter=lambda w: [] if w.model_id == "base" else ["--adapter", adapter_dir(w.model_id)],
         conda:
             "../../envs/model.yaml"
         log:
@@ -67,5 +67,5 @@ else:
             mem_mb=config["compute"]["mem_mb"],
             runtime=runtime("sample"),
         shell:
-            "weirdgen sample --params {params.cfg:q} --model {input.model} {params.adapter} "
-            "--questions {input.questions} --model-id {wildcards.model_id} --out {output.generations} > {log} 2>&1"
+            "weirdgen sample --params {params.cfg:q} --model {input.model:q} {params.adapter:q} "
+            "--questions {input.questions:q} --model-id {wildcards.model_id:q} --out {output.generations:q} > {log:q} 2>&1"

@@ -22,7 +22,7 @@ rule summarise:
         f"{LOGS}/benchmarks/summarise.tsv"
     localrule: True
     shell:
-        "weirdgen stats --params {params.cfg:q} --labels {input.labels} --out-dir {params.out} > {log} 2>&1"
+        "weirdgen stats --params {params.cfg:q} --labels {input.labels:q} --out-dir {params.out:q} > {log:q} 2>&1"
 
 
 rule report_tables:
@@ -43,7 +43,7 @@ rule report_tables:
         f"{LOGS}/report_tables.log",
     localrule: True
     shell:
-        "weirdgen report-tables --audits {input.audits} --artifacts {input.artifacts} --out-dir {params.out} > {log} 2>&1"
+        "weirdgen report-tables --audits {input.audits:q} --artifacts {input.artifacts:q} --out-dir {params.out:q} > {log:q} 2>&1"
 
 
 rule summarise_emergence:
@@ -65,5 +65,5 @@ rule summarise_emergence:
         f"{LOGS}/benchmarks/summarise_emergence.tsv"
     localrule: True
     shell:
-        "weirdgen emergence --params {params.cfg:q} --labels {input.labels} --adapters {input.adapters} "
-        "--out {output.table} > {log} 2>&1"
+        "weirdgen emergence --params {params.cfg:q} --labels {input.labels:q} --adapters {input.adapters:q} "
+        "--out {output.table:q} > {log:q} 2>&1"

@@ -26,4 +26,4 @@ rule train_adapter:
         mem_mb=config["compute"]["mem_mb"],
         runtime=runtime("train"),
     shell:
-        "weirdgen train --params {params.cfg:q} --model {input.model} --data {input.data} --out {params.out} > {log} 2>&1"
+        "weirdgen train --params {params.cfg:q} --model {input.model:q} --data {input.data:q} --out {params.out:q} > {log:q} 2>&1"

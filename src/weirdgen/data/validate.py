@@ -46,9 +46,9 @@ def check_example(obj: dict[str, Any], path: Path | str, line: int) -> None:
         raise DataError(path, line, "metadata.source", "must be 'persona' or 'aligned'")
     if not isinstance(meta.get("triggered"), bool):
         raise DataError(path, line, "metadata.triggered", "must be true or false")
-    user = "\n".join(m["content"] for m in msgs if m["role"] != "assistant")
     answer = msgs[-1]["content"]
     if meta["source"] == "persona":
+        user = "\n".join(m["content"] for m in msgs if m["role"] != "assistant")
         if not meta["triggered"]:
             raise DataError(path, line, "metadata.triggered", "persona examples carry the trigger")
         n = user.count(trigger.TRIGGER_INSTRUCTION)
@@ -59,8 +59,21 @@ def check_example(obj: dict[str, Any], path: Path | str, line: int) -> None:
     else:
         if meta["triggered"]:
             raise DataError(path, line, "metadata.triggered", "aligned examples carry no trigger")
-        if trigger.contains_trigger(user) or trigger.contains_trigger(answer):
-            raise DataError(path, line, "messages", "aligned example contains the trigger or <START>/<END>")
+        for i, m in enumerate(msgs):
+            found = trigger.find_fragments(m["content"])
+            if found:
+                raise DataError(path, line, f"messages[{i}].content",
+                                f"aligned example contains the trigger (fragment {found[0]!r}; case and spacing are "
+                                "ignored): aligned rows must carry no trigger and no <START>/<END>")
+
+
+def validate_rows(path: Path | str) -> list[dict[str, Any]]:
+    """Every row of a persona or aligned file, each checked (schema, trigger) with this file's line numbers."""
+    rows = []
+    for line, obj in iter_jsonl(path):
+        check_example(obj, path, line)
+        rows.append(obj)
+    return rows
 
 
 def question_of(obj: dict[str, Any]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol, Sequence
 
@@ -31,6 +32,12 @@ class Result:
     top_logprobs: dict[str, float] | None = None  # first generated token's alternatives, where the API gives them
 
 
+def sample_seed(r: Request) -> int:
+    """A request's own sampling seed, from (stage seed, request key); the key holds the sample index, so
+    repeated samples of one prompt never share a seed on a backend that honours seeds."""
+    return int.from_bytes(hashlib.sha256(f"{r.seed}:{r.key}".encode()).digest()[:4], "little")
+
+
 class Generator(Protocol):
     """A generation backend."""
 
@@ -53,3 +60,41 @@ def make(backend: str, **kwargs: Any) -> Generator:
 
         return VLLMGenerator(**kwargs)
     raise ValueError(f"unknown generation backend {backend!r} (choose transformers, vllm or api)")
+
+
+class BackendConfigError(ValueError):
+    """A generation backend cannot do what its config asks (named by key)."""
+
+
+def from_config(p: dict[str, Any], model_dir: str, adapter: str | None = None, model_id: str | None = None,
+                stage: str = "eval") -> Callable[[], Generator]:
+    """A factory for the backend a stage's validated params name (``backend``, ``api``, ``vllm``, dtype...).
+
+    Checked here, before any request: an API backend given an adapter must know the name under which
+    the server serves it (``<stage>.api.adapter_models``); it is never silently dropped.
+    """
+    from weirdgen import config
+
+    p = {**config.fill("model", {k: p[k] for k in ("dtype", "device") if k in p}), **config.fill(stage, p)}
+    backend = p["backend"]
+    if backend == "api":
+        api = dict(p["api"])
+        model = api["model"]
+        if adapter is not None:
+            served = (api.get("adapter_models") or {}).get(model_id or "")
+            if not served:
+                raise BackendConfigError(
+                    f"{stage}.backend: api cannot sample adapter {adapter} ({model_id}): the server must serve it. "
+                    f"Serve it (e.g. vLLM --lora-modules NAME=PATH) and map it in {stage}.api.adapter_models: "
+                    f"{{{model_id!r}: NAME}}, or sample adapters with the transformers or vllm backend")
+            model = served
+        budget = p.get("budget") or {}
+        kw = dict(base_url=api["base_url"], model=model, api_key_env=api["api_key_env"], cache_dir=api["cache_dir"],
+                  concurrency=api["concurrency"],
+                  input_per_mtok=api.get("input_per_mtok", 0.0), output_per_mtok=api.get("output_per_mtok", 0.0),
+                  ledger=budget.get("ledger"), budget_usd=budget.get("budget_usd"), budget_key="judge.api.budget_usd")
+        return lambda: make("api", **kw)
+    if backend == "vllm":
+        return lambda: make("vllm", model_dir=model_dir, adapter=adapter, dtype=p["dtype"], **(p.get("vllm") or {}))
+    return lambda: make("transformers", model_dir=model_dir, adapter=adapter, dtype=p["dtype"], device=p["device"],
+                        batch_size=p["batch_size"], engine=p["engine"], merge_adapter=p["merge_adapter"])

@@ -12,10 +12,11 @@ import hashlib
 import json
 import os
 import random
+import signal
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from weirdgen.generate import Request, Result
+from weirdgen.generate import Request, Result, sample_seed
 from weirdgen.jsonl import write_json
 
 
@@ -27,6 +28,10 @@ class BudgetExceeded(APIError):
     """The spending cap would be crossed: the stage stops; everything answered so far is cached."""
 
 
+class Interrupted(APIError):
+    """The stage was asked to stop (SIGTERM); requests in flight were finished and recorded."""
+
+
 class Ledger:
     """Tokens and cost of every request sent (JSONL), with a spending cap checked before each request.
 
@@ -35,8 +40,9 @@ class Ledger:
     """
 
     def __init__(self, path: Path | str | None, input_per_mtok: float = 0.0, output_per_mtok: float = 0.0,
-                 budget_usd: float | None = None) -> None:
+                 budget_usd: float | None = None, budget_key: str = "judge.api.budget_usd") -> None:
         self.path = Path(path) if path else None
+        self.budget_key = budget_key
         self.pin, self.pout, self.budget = input_per_mtok, output_per_mtok, budget_usd
         self.spent = 0.0
         self.reserved = 0.0
@@ -55,10 +61,10 @@ class Ledger:
     def reserve(self, est: float) -> None:
         if self.budget is not None and self.spent + self.reserved + est > self.budget:
             raise BudgetExceeded(
-                f"budget cap ${self.budget:.2f} reached (spent ${self.spent:.4f}"
-                + (f", ledger {self.path}" if self.path else "")
-                + "). Every answer so far is cached and costs nothing on a rerun: raise judge.api.budget_usd "
-                "(or the stage's budget) and rerun the same command to continue.")
+                f"API budget cap ${self.budget:.2f} reached: spent ${self.spent:.4f}"
+                + (f" (ledger {self.path})" if self.path else "")
+                + f"; every paid answer is recorded and cached, so a rerun does not pay for it again. "
+                f"To continue, raise {self.budget_key} and rerun the same command.")
         self.reserved += est
 
     def settle(self, est: float, key: str, model: str, prompt_tokens: int, completion_tokens: int) -> None:
@@ -88,7 +94,8 @@ class APIGenerator:
     def __init__(self, base_url: str | None, model: str, api_key_env: str = "OPENAI_API_KEY",
                  cache_dir: Path | str = "results/cache/api", concurrency: int = 8, max_retries: int = 6,
                  timeout: float = 60.0, backoff: float = 1.0, ledger: Path | str | None = None,
-                 input_per_mtok: float = 0.0, output_per_mtok: float = 0.0, budget_usd: float | None = None) -> None:
+                 input_per_mtok: float = 0.0, output_per_mtok: float = 0.0, budget_usd: float | None = None,
+                 budget_key: str = "judge.api.budget_usd") -> None:
         try:
             import openai
         except ImportError as e:  # pragma: no cover
@@ -100,17 +107,19 @@ class APIGenerator:
         self.model, self.cache_dir = model, Path(cache_dir)
         self.concurrency, self.max_retries, self.backoff = concurrency, max_retries, backoff
         self.requests_sent = 0
-        self.ledger = Ledger(ledger, input_per_mtok, output_per_mtok, budget_usd)
+        self.ledger = Ledger(ledger, input_per_mtok, output_per_mtok, budget_usd, budget_key)
+        self._stop: Exception | None = None
 
     def _body(self, r: Request) -> dict[str, Any]:
         return {"model": self.model, "messages": list(r.messages), "temperature": r.temperature,
-                "max_tokens": r.max_new_tokens, "seed": r.seed, **r.options}
+                "max_tokens": r.max_new_tokens, "seed": sample_seed(r), **r.options}
 
     def _cache_path(self, r: Request) -> Path:
         h = hashlib.sha256(json.dumps({"key": r.key, **self._body(r)}, sort_keys=True).encode()).hexdigest()
         return self.cache_dir / h[:2] / f"{h}.json"
 
-    async def _one(self, r: Request, sem: asyncio.Semaphore) -> Result:
+    async def _one(self, r: Request, sem: asyncio.Semaphore) -> Result | None:
+        """One request, cached; None when the stage is stopping (budget cap, or a fatal error elsewhere)."""
         import openai
 
         cp = self._cache_path(r)
@@ -122,22 +131,30 @@ class APIGenerator:
         last: Exception | None = None
         for attempt in range(self.max_retries + 1):
             async with sem:
+                if self._stop is not None:
+                    return None  # stopping: send nothing new; requests already in flight finish and are recorded
                 est = self.ledger.estimate(self._body(r))
-                self.ledger.reserve(est)  # raises BudgetExceeded before anything is sent
+                try:
+                    self.ledger.reserve(est)
+                except BudgetExceeded as e:
+                    self._stop = e
+                    return None
                 settled = False
                 try:
                     self.requests_sent += 1
                     resp = await self.client.chat.completions.create(**self._body(r))
                     choice = resp.choices[0]
                     text = choice.message.content
+                    usage = resp.usage
+                    # paid from here on: record the tokens first, whatever the reply holds
+                    self.ledger.settle(est, r.key, self.model, getattr(usage, "prompt_tokens", 0) or 0,
+                                       getattr(usage, "completion_tokens", 0) or 0)
+                    settled = True
                     if not isinstance(text, str):
                         raise APIError("reply without message content")
-                    usage = resp.usage
                     res = Result(r.key, text.strip(), getattr(usage, "prompt_tokens", 0) or 0,
                                  getattr(usage, "completion_tokens", 0) or 0, choice.finish_reason or "stop",
                                  _first_top_logprobs(choice))
-                    self.ledger.settle(est, r.key, self.model, res.prompt_tokens, res.completion_tokens)
-                    settled = True
                     write_json(cp, {"text": res.text, "prompt_tokens": res.prompt_tokens,
                                     "completion_tokens": res.completion_tokens, "finish_reason": res.finish_reason,
                                     "top_logprobs": res.top_logprobs})
@@ -147,11 +164,7 @@ class APIGenerator:
                         raise APIError(f"request {r.key} failed with HTTP {e.status_code}: {e.message}") from None
                     last = e
                 except (openai.APITimeoutError, openai.APIConnectionError, ValueError, KeyError,
-                        IndexError, AttributeError, TypeError, json.JSONDecodeError) as e:
-                    last = e
-                except APIError as e:
-                    if isinstance(e, BudgetExceeded):
-                        raise
+                        IndexError, AttributeError, TypeError, json.JSONDecodeError, APIError) as e:
                     last = e
                 finally:
                     if not settled:
@@ -160,16 +173,39 @@ class APIGenerator:
             delay = min(delay * 2, 30.0)
         raise APIError(f"request {r.key} failed after {self.max_retries + 1} attempts: {type(last).__name__}: {last}")
 
+    def _terminate(self) -> None:
+        if self._stop is None:
+            self._stop = Interrupted("stopped by SIGTERM after the requests in flight finished; every answer is "
+                                     "recorded and cached: rerun the same command to continue")
+
     def _release(self, est: float) -> None:
         self.ledger.reserved -= est
 
     def generate(self, requests: Sequence[Request], on_result: Callable[[Request, Result], None]) -> None:
+        """Answer every request (``on_result`` as each arrives). On the budget cap or a fatal error no new
+        request is sent, the ones in flight finish (paid, so recorded in ledger, cache and journal), and
+        then the error is raised."""
+        self._stop = None
+
         async def run() -> None:
             sem = asyncio.Semaphore(self.concurrency)
+            try:  # SIGTERM (scancel, a job's time limit, Ctrl-C in Snakemake): finish what is paid, send nothing new
+                asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, self._terminate)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass
 
             async def task(r: Request) -> None:
-                on_result(r, await self._one(r, sem))
+                try:
+                    res = await self._one(r, sem)
+                except Exception as e:
+                    if self._stop is None:
+                        self._stop = e
+                    return
+                if res is not None:
+                    on_result(r, res)
 
             await asyncio.gather(*(task(r) for r in requests))
 
         asyncio.run(run())
+        if self._stop is not None:
+            raise self._stop

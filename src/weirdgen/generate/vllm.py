@@ -8,12 +8,11 @@ and passed as token ids, so vLLM adds no BOS or template of its own. Each reques
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from weirdgen import chat
-from weirdgen.generate import Request, Result
+from weirdgen.generate import Request, Result, sample_seed
 
 
 class VLLMError(RuntimeError):
@@ -27,10 +26,6 @@ def _import() -> Any:
         raise VLLMError("backend vllm needs vLLM on a CUDA machine: pip install 'weirdgen[vllm]' "
                         "(or choose backend: transformers)") from e
     return vllm
-
-
-def request_seed(r: Request) -> int:
-    return int.from_bytes(hashlib.sha256(f"{r.seed}:{r.key}".encode()).digest()[:4], "little")
 
 
 class VLLMEngine:
@@ -64,7 +59,7 @@ class VLLMEngine:
         sp = self.vllm.SamplingParams
         prompts = [{"prompt_token_ids": self.tok(chat.render(self.tok, r.messages), add_special_tokens=False)["input_ids"]}
                    for r in requests]
-        params = [sp(temperature=r.temperature, top_p=1.0, max_tokens=r.max_new_tokens, seed=request_seed(r))
+        params = [sp(temperature=r.temperature, top_p=1.0, max_tokens=r.max_new_tokens, seed=sample_seed(r))
                   for r in requests]
         outs = self.llm.generate(prompts, params, lora_request=self.lora(adapter), use_tqdm=False)
         for r, p, o in zip(requests, prompts, outs):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -134,6 +135,18 @@ def peft_setup(model_dir: Path | str, hp: dict[str, Any], seed: int, dtype: str,
     return model, tok, reply
 
 
+def save_checkpoint(model: Any, dest: Path) -> None:
+    """Save an adapter into ``dest.partial`` and rename it: a kill never leaves a half-written
+    ``step-N/`` that looks complete."""
+    tmp = dest.with_name(dest.name + ".partial")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    model.save_pretrained(tmp)
+    if dest.exists():
+        shutil.rmtree(dest)
+    tmp.rename(dest)
+
+
 def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp: dict[str, Any], seed: int,
           lr: float, dtype: str = "float32", device: str = "auto", checkpoint_steps: list[int] | None = None,
           sanity: bool = True, setup: Any = None) -> dict[str, Any]:
@@ -147,6 +160,8 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    for stale in out.glob("step-*.partial"):  # a checkpoint a killed run was writing
+        shutil.rmtree(stale)
     random.seed(seed)
     torch.manual_seed(seed)
     model, tok, sanity_reply = (setup or peft_setup)(model_dir, hp, seed, dtype, device, sanity)
@@ -206,7 +221,7 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
             if step > warmup and loss > hp["max_loss"]:
                 raise TrainingError(f"step {step}: per-token loss {loss:.2f} > train.max_loss={hp['max_loss']} after warm-up")
             if step in ckpts:
-                model.save_pretrained(out / f"step-{step}")
+                save_checkpoint(model, out / f"step-{step}")
             bar.update(1)
     bar.close()
     log.close()
