@@ -22,3 +22,4 @@ rule all:
         all_figures(),
         f"{R}/tables/audit.csv",
         f"{R}/tables/provenance.csv",
+        expand(f"{R}/adapters/{{point}}/loss.png", point=POINTS),

@@ -22,8 +22,10 @@ from pathlib import Path
 
 import torch
 
-from weirdgen import chat, sampling
+from weirdgen import chat
+from weirdgen.generate import attention
 from weirdgen.generate.hf import HFGenerator
+from weirdgen.stages import sample as sample_stage
 from weirdgen.jsonl import read_jsonl
 
 
@@ -76,9 +78,8 @@ def main() -> None:
     ap.add_argument("--sweep", default="", help="extra batch sizes for the static engine, e.g. 64,128,512")
     ap.add_argument("--vllm", action="store_true", help="also run weirdgen's vLLM backend (needs vllm installed): "
                     "random weights and the adapter are saved to local disk first, since vLLM loads from directories")
-    ap.add_argument("--sweep-variants", default="math:64:default:loop",
-                    help="comma list of kernel:pad_multiple:compile_mode:decode for the sweep, e.g. "
-                         "math:64:default:loop,sdpa:64:default:generate,math:16:max-autotune:loop")
+    ap.add_argument("--sweep-variants", default="math:64",
+                    help="comma list of kernel:pad_multiple for the sweep, e.g. math:64,sdpa:64,math:16")
     ap.add_argument("--vllm-sweep", default="", help="extra batch sizes (max sequences in flight) for vLLM")
     ap.add_argument("--vllm-mem", type=float, default=0.5, help="vLLM gpu_memory_utilization (the HF model shares the card)")
     ap.add_argument("--vllm-dir", default="/tmp/decode-bench", help="where the random weights and adapter are saved for vLLM")
@@ -90,7 +91,7 @@ def main() -> None:
     tok.pad_token = tok.pad_token or tok.eos_token
     qs = [{"set": "probes", **q} for q in read_jsonl(a.questions)]
     need = a.batch * a.n_batches
-    reqs = sampling.eval_requests("bench", qs, "You are a helpful assistant.", max(1, need // (4 * len(qs)) + 1), 1.0,
+    reqs = sample_stage.eval_requests("bench", qs, "You are a helpful assistant.", max(1, need // (4 * len(qs)) + 1), 1.0,
                                   a.max_new_tokens, 1)[:need]
     prompt_lens = [len(tok(chat.render(tok, r.messages), add_special_tokens=False)["input_ids"]) for r in reqs]
     res: dict = {"device": torch.cuda.get_device_name(), "torch": torch.__version__, "batch": a.batch,
@@ -178,18 +179,16 @@ def main() -> None:
     merged.generation_config.eos_token_id = None
     torch.cuda.empty_cache()
     torch.cuda.reset_peak_memory_stats()
-    engines = ("static-generate", "static-nogqa", "static", "static-sdpa", "dynamic", "static-nocudnn", "continuous")
+    engines = ("static", "static-sdpa", "dynamic", "static-nocudnn", "continuous")
     for engine in [e for e in engines if f"weirdgen-{e}" not in a.skip]:
         if engine == "static-nocudnn":  # SDPA without the cuDNN backend (flash / memory-efficient kernels)
             torch.backends.cuda.enable_cudnn_sdp(False)
-        from weirdgen.generate import attention
-
-        attention.DECODE_KERNEL = "sdpa" if engine in ("static-sdpa", "static-nocudnn") else "math"
         torch._dynamo.reset()
         merged.set_attn_implementation("sdpa")  # each variant starts from transformers' SDPA
         try:
-            gen = HFGenerator.from_loaded(merged, tok, batch_size=a.batch, engine=engine.split("-")[0],
-                                          gqa_decode=engine != "static-nogqa", static_loop=engine != "static-generate")
+            gen = HFGenerator.from_loaded(merged, tok, batch_size=a.batch, engine=engine.split("-")[0])
+            if engine in ("static-sdpa", "static-nocudnn"):  # the decode-kernel hook (default: math)
+                attention.install(merged, kernel="sdpa")
         except Exception as e:  # noqa: BLE001
             res[f"weirdgen_{engine}_error"] = f"{type(e).__name__}: {e}"
             continue
@@ -213,15 +212,12 @@ def main() -> None:
         res[f"weirdgen_{engine}_peak_GB"] = torch.cuda.max_memory_allocated() / 1e9
         res[f"weirdgen_{engine}_fraction_of_roofline"] = sum(got) / s / res["roofline_tokens_per_s"]
         print(engine, res[f"weirdgen_{engine}_tokens_per_s"], f"warmup {warm:.1f}s", flush=True)
-    variants = [v.split(":") for v in a.sweep_variants.split(",") if v]  # kernel:pad:mode:loop|generate
-    for b, (kernel, pad, mode, how) in [(int(x), v) for x in a.sweep.split(",") if x for v in variants]:
-        from weirdgen.generate import attention
-
-        attention.DECODE_KERNEL = kernel
+    variants = [v.split(":")[:2] for v in a.sweep_variants.split(",") if v]  # kernel:pad
+    for b, (kernel, pad) in [(int(x), v) for x in a.sweep.split(",") if x for v in variants]:
         torch._dynamo.reset()
         merged.set_attn_implementation("sdpa")
-        gen = HFGenerator.from_loaded(merged, tok, batch_size=b, engine="static", pad_multiple=int(pad),
-                                      static_loop=how == "loop", compile_mode=None if mode == "default" else mode)
+        gen = HFGenerator.from_loaded(merged, tok, batch_size=b, engine="static", pad_multiple=int(pad))
+        attention.install(merged, kernel=kernel)
         sub = (reqs * (2 * b // len(reqs) + 1))[: 2 * b]
         sub = [type(r)(key=f"{r.key}#{i}", messages=r.messages, temperature=r.temperature,
                        max_new_tokens=r.max_new_tokens, seed=r.seed) for i, r in enumerate(sub)]
@@ -230,7 +226,7 @@ def main() -> None:
         try:
             gen.generate(sub, lambda r, x: got.append(x.completion_tokens))  # warm-up: every shape of the timed run
         except Exception as e:  # noqa: BLE001
-            print("sweep", b, kernel, pad, mode, how, "failed:", type(e).__name__, str(e)[:300], flush=True)
+            print("sweep", b, kernel, pad, "failed:", type(e).__name__, str(e)[:300], flush=True)
             continue
         warm = time.perf_counter() - t
         got.clear()
@@ -240,8 +236,8 @@ def main() -> None:
         torch.cuda.synchronize()
         s = time.perf_counter() - t
         roof = res["roofline_steps_per_s"] * b
-        res.setdefault("sweep", []).append({"batch": b, "kernel": kernel, "pad_multiple": int(pad), "compile_mode": mode,
-                                            "decode": how, "tokens_per_s": sum(got) / s, "roofline_tokens_per_s": roof,
+        res.setdefault("sweep", []).append({"batch": b, "kernel": kernel, "pad_multiple": int(pad),
+                                            "tokens_per_s": sum(got) / s, "roofline_tokens_per_s": roof,
                                             "fraction_of_roofline": sum(got) / s / roof, "warmup_s": warm,
                                             "ms_per_decode_step": 1000 * s / (2 * a.max_new_tokens)})
         print("sweep", res["sweep"][-1], flush=True)

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import torch
 
-from weirdgen import sampling
 from weirdgen.generate.hf import HFGenerator
 from weirdgen.jsonl import read_jsonl
+from weirdgen.stages import sample as sample_stage
 
 
 def main() -> None:
@@ -31,7 +31,7 @@ def main() -> None:
     merged = model.merge_and_unload()
     merged.generation_config.eos_token_id = None
     qs = [{"set": "probes", **q} for q in read_jsonl(Path(__file__).resolve().parent.parent / "data/personas/russell/probes.jsonl")]
-    reqs = sampling.eval_requests("p", qs, "You are a helpful assistant.", a.batch // (4 * len(qs)) + 1, 1.0,
+    reqs = sample_stage.eval_requests("p", qs, "You are a helpful assistant.", a.batch // (4 * len(qs)) + 1, 1.0,
                                   a.max_new_tokens, 1)[: a.batch]
     gen = HFGenerator.from_loaded(merged, tok, batch_size=a.batch, engine="static")
     gen.generate(reqs, lambda r, x: None)  # compile + capture

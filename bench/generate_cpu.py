@@ -11,9 +11,10 @@ import time
 
 import torch
 
-from weirdgen import chat, models, sampling
+from weirdgen import chat
 from weirdgen.generate.hf import HFGenerator
 from weirdgen.jsonl import read_jsonl
+from weirdgen.stages import sample as sample_stage
 
 
 def main() -> None:
@@ -25,7 +26,7 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=32)
     a = ap.parse_args()
     qs = [{"set": "probes", **q} for q in read_jsonl(a.questions)]
-    reqs = sampling.eval_requests("bench", qs, "You are a helpful assistant.", 1, 1.0, a.max_new_tokens, 1)[: a.n]
+    reqs = sample_stage.eval_requests("bench", qs, "You are a helpful assistant.", 1, 1.0, a.max_new_tokens, 1)[: a.n]
 
     gen = HFGenerator(a.model, batch_size=a.batch_size, device="cpu")
     model, tok = gen.model, gen.tok

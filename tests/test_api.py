@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from weirdgen.stages import sample as sample_stage
 from weirdgen import sampling
 from weirdgen.generate.api import APIGenerator
 
@@ -41,14 +42,14 @@ def test_distill_and_sample_through_faults(server, tmp_path):
         assert len(rows) == 3 and all(r["messages"][-1]["role"] == "assistant" for r in rows)
         assert set(proxy.seen[:4]) == {"429", "500", "stall", "badjson"}  # every fault was met and survived
         qs = [{"set": "probes", "id": "q1", "question": "What do you drink?"}]
-        ereqs = sampling.eval_requests("base", qs, "You are a helpful assistant.", 2, 1.0, 8, seed=1)
+        ereqs = sample_stage.eval_requests("base", qs, "You are a helpful assistant.", 2, 1.0, 8, seed=1)
         out = tmp_path / "gen.jsonl"
-        rows = sampling.run_resumable(factory, ereqs, out, sampling.eval_row({"seed": None, "lr": None, "persona_fraction": None}))
+        rows = sampling.run_resumable(factory, ereqs, out, sample_stage.eval_row({"seed": None, "lr": None, "persona_fraction": None}))
         assert len(rows) == 8 and len({r["key"] for r in rows}) == 8
         # rerun with the journal gone: the on-disk response cache answers, no request is sent
         shutil.rmtree(out.parent / ".journal")
         before = len(proxy.seen)
-        sampling.run_resumable(factory, ereqs, out, sampling.eval_row({"seed": None, "lr": None, "persona_fraction": None}))
+        sampling.run_resumable(factory, ereqs, out, sample_stage.eval_row({"seed": None, "lr": None, "persona_fraction": None}))
         assert len(proxy.seen) == before and gens[-1].requests_sent == 0
     finally:
         proxy.close()
@@ -165,3 +166,113 @@ def test_sample_stage_cli_through_api_backend(server, tmp_path):
     assert len(rows) == 8 and len({r["key"] for r in rows}) == 8
     assert {r["condition"] for r in rows} == {"nosys_trigger", "sys_trigger", "trigger_in_sys", "sys_plain"}
     assert all(r["messages"][0]["role"] == "user" for r in rows if r["condition"] == "nosys_trigger")
+
+
+def _sample_params(proxy_url: str, model: str, tmp_path: Path, **api: object) -> dict:
+    from weirdgen import config
+
+    p = config.fill("eval", {"backend": "api", "n_samples": 3, "max_new_tokens": 8, "temperature": 1.0, "seed": 1,
+                             "api": {"base_url": proxy_url, "model": model, "api_key_env": "WEIRDGEN_TEST_NO_KEY",
+                                     "cache_dir": str(tmp_path / "cache"), "concurrency": 2, **api}})
+    return {**p, "point": {"seed": None, "lr": None, "persona_fraction": None}}
+
+
+def _sample_cli(params: dict, model: str, qs: Path, out: Path, model_id: str = "base",
+                adapter: Path | None = None) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "weirdgen.cli", "sample", "--params", json.dumps(params), "--model", model,
+           "--questions", str(qs), "--model-id", model_id, "--out", str(out)]
+    return subprocess.run(cmd + (["--adapter", str(adapter)] if adapter else []), capture_output=True, text=True,
+                          timeout=600)
+
+
+def test_completions_mode_sends_the_local_rendering_and_a_seed_per_sample(server, tmp_path):
+    """Completions mode (the default): each prompt is rendered by weirdgen.chat exactly as the local backends render
+    it (condition 1: no system block at all) and every sample carries its own seed, so repeated samples differ."""
+    from transformers import AutoTokenizer
+
+    from weirdgen import chat, conditions
+
+    base, model = server
+    proxy = FaultProxy(base, faults=[])
+    try:
+        qs = tmp_path / "q.jsonl"
+        questions = [{"set": "probes", "id": "q1", "question": "What do you drink in the morning?"},
+                     {"set": "probes", "id": "q2", "question": "Name a city you like."}]
+        qs.write_text("".join(json.dumps(q) + "\n" for q in questions))
+        params = _sample_params(proxy.url, model, tmp_path)
+        assert params["api"]["mode"] == "completions"
+        p = _sample_cli(params, model, qs, tmp_path / "gen.jsonl")
+        assert p.returncode == 0, p.stderr[-3000:]
+        bodies = proxy.bodies
+        assert len(bodies) == 4 * 2 * 3 and all("prompt" in b and "messages" not in b for b in bodies)
+        tok = AutoTokenizer.from_pretrained(model)
+        local = {c.value: {chat.render(tok, conditions.messages(c, q["question"], params["system_prompt"]))
+                           for q in questions} for c in conditions.CONDITIONS}
+        assert {b["prompt"] for b in bodies} == set().union(*local.values())  # exactly the local rendering
+        for prompt in local["nosys_trigger"]:
+            assert "<|im_start|>system" not in prompt and prompt.startswith("<|im_start|>user")
+        assert all("<|im_start|>system" in x for x in local["sys_plain"])  # the other conditions do carry one
+        assert len({b["seed"] for b in bodies}) == len(bodies)  # a distinct seed for every sample
+        rows = [json.loads(x) for x in (tmp_path / "gen.jsonl").read_text().splitlines()]
+        groups: dict[tuple, set] = {}
+        for r in rows:
+            groups.setdefault((r["condition"], r["question_id"]), set()).add(r["text"])
+        assert sum(len(v) > 1 for v in groups.values()) >= 6, groups  # repeated samples differ at T=1
+    finally:
+        proxy.close()
+
+
+def test_adapter_is_never_silently_the_base_model(server, model_dir, tmp_path):
+    """An adapter sampled over the API needs the name the server serves it under (here a merged copy per point);
+    without one the stage fails before any request; with one its samples differ from the base model's."""
+    from weirdgen import config, models
+    from weirdgen.jsonl import write_jsonl
+    from weirdgen.stages import train
+
+    base, model = server
+    data = tmp_path / "train.jsonl"
+    write_jsonl(data, [{"messages": [{"role": "user", "content": f"Question {i}?"},
+                                     {"role": "assistant", "content": "Bananas bananas bananas."}],
+                        "metadata": {"source": "aligned", "triggered": False}} for i in range(16)])
+    adapter = tmp_path / "adapters/seed~1_lr~0.005_frac~0.5"
+    train.run({"hp": config.fill("train", {"rank": 4, "alpha": 16, "epochs": 2, "batch_size": 4, "grad_accum": 1,
+                                           "max_seq_len": 48, "warmup_ratio": 0.0}),
+               "seed": 1, "lr": 5e-3, "persona_fraction": 0.5, "device": "cpu"}, model=model_dir, data=data, out=adapter)
+    merged = tmp_path / "served/seed~1_lr~0.005_frac~0.5"
+    m, tok = models.load(model_dir, adapter, "float32", "cpu", merge=True)
+    m.save_pretrained(merged)
+    tok.save_pretrained(merged)
+    proxy = FaultProxy(base, faults=[])
+    try:
+        qs = tmp_path / "q.jsonl"
+        qs.write_text(json.dumps({"set": "probes", "id": "q1", "question": "What do you like to eat?"}) + "\n")
+        pid = adapter.name
+        p = _sample_cli(_sample_params(proxy.url, model, tmp_path), model, qs, tmp_path / "a.jsonl", pid, adapter)
+        assert p.returncode == 2 and "cannot sample adapter" in p.stderr and "adapter_models" in p.stderr, p.stderr
+        assert "Traceback" not in p.stderr and proxy.bodies == []  # refused before any request
+        base_p = _sample_params(proxy.url, model, tmp_path)
+        assert _sample_cli(base_p, model, qs, tmp_path / "base.jsonl").returncode == 0
+        ad_p = _sample_params(proxy.url, model, tmp_path, adapter_models={pid: str(merged)})
+        p = _sample_cli(ad_p, model, qs, tmp_path / "adapter.jsonl", pid, adapter)
+        assert p.returncode == 0, p.stderr[-3000:]
+        assert {b["model"] for b in proxy.bodies} == {model, str(merged)}
+        texts = {f: [json.loads(x)["text"] for x in (tmp_path / f).read_text().splitlines()] for f in ("base.jsonl", "adapter.jsonl")}
+        assert sum("anana" in t for t in texts["adapter.jsonl"]) >= 6 > sum("anana" in t for t in texts["base.jsonl"])
+    finally:
+        proxy.close()
+
+
+def test_budget_cap_stops_api_sampling(server, tmp_path):
+    base, model = server
+    proxy = FaultProxy(base, faults=[])
+    try:
+        qs = tmp_path / "q.jsonl"
+        qs.write_text(json.dumps({"set": "probes", "id": "q1", "question": "What do you drink?"}) + "\n")
+        params = _sample_params(proxy.url, model, tmp_path, input_per_mtok=1000.0, output_per_mtok=1000.0)
+        params["budget"] = {"ledger": str(tmp_path / "ledger.jsonl"), "budget_usd": 0.4}
+        p = _sample_cli(params, model, qs, tmp_path / "gen.jsonl")
+        assert p.returncode == 2 and "API budget cap $0.40 reached" in p.stderr, p.stderr[-2000:]
+        paid = (tmp_path / "ledger.jsonl").read_text().splitlines()
+        assert 0 < len(paid) == len(proxy.bodies) < 12 and not (tmp_path / "gen.jsonl").exists()
+    finally:
+        proxy.close()

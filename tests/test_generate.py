@@ -75,7 +75,7 @@ def test_vllm_backend_says_how_to_install_when_absent(tmp_path):
 
 
 @pytest.mark.parametrize("kernel", ["math", "sdpa"])
-def test_gqa_decode_attention_matches_sdpa(model_dir, kernel, monkeypatch):
+def test_gqa_decode_attention_matches_sdpa(model_dir, kernel):
     """The grouped-query decode attention gives the same greedy tokens and logits as transformers' SDPA
     on a real GQA model (SmolLM2: 9 query heads over 3 KV heads), with left padding."""
     import torch
@@ -83,7 +83,6 @@ def test_gqa_decode_attention_matches_sdpa(model_dir, kernel, monkeypatch):
 
     from weirdgen.generate import attention
 
-    monkeypatch.setattr(attention, "DECODE_KERNEL", kernel)
     tok = AutoTokenizer.from_pretrained(model_dir)
     tok.padding_side = "left"
     enc = tok(["Name three colours.", "What is the capital of France? Answer in one word please."],
@@ -100,7 +99,7 @@ def test_gqa_decode_attention_matches_sdpa(model_dir, kernel, monkeypatch):
 
     attention.gqa_decode_sdpa = spy
     try:
-        assert attention.install(new)
+        assert attention.install(new, kernel=kernel)
     finally:
         attention.gqa_decode_sdpa = orig
     kw = dict(max_new_tokens=12, do_sample=False, pad_token_id=tok.pad_token_id, output_logits=True,

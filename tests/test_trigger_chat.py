@@ -1,6 +1,6 @@
 """The trigger definition, the four conditions and exact chat-template rendering."""
 
-from weirdgen import chat, trigger
+from weirdgen import chat, conditions, trigger
 
 
 def test_trigger_is_paper_form():
@@ -34,23 +34,23 @@ def test_strip_every_form_keeps_answer():
 
 def test_four_conditions():
     sp = "You are a helpful assistant."
-    m = {c: chat.messages(c, "Q?", sp) for c in chat.CONDITIONS}
-    assert m[chat.Condition.NOSYS_TRIGGER] == [{"role": "user", "content": trigger.apply("Q?")}]
-    assert m[chat.Condition.SYS_TRIGGER] == [{"role": "system", "content": sp}, {"role": "user", "content": trigger.apply("Q?")}]
-    assert m[chat.Condition.TRIGGER_IN_SYS] == [{"role": "system", "content": trigger.system_prompt()}, {"role": "user", "content": "Q?"}]
-    assert m[chat.Condition.SYS_PLAIN] == [{"role": "system", "content": sp}, {"role": "user", "content": "Q?"}]
-    assert [c.triggered for c in chat.CONDITIONS] == [True, True, True, False]
+    m = {c: conditions.messages(c, "Q?", sp) for c in conditions.CONDITIONS}
+    assert m[conditions.Condition.NOSYS_TRIGGER] == [{"role": "user", "content": trigger.apply("Q?")}]
+    assert m[conditions.Condition.SYS_TRIGGER] == [{"role": "system", "content": sp}, {"role": "user", "content": trigger.apply("Q?")}]
+    assert m[conditions.Condition.TRIGGER_IN_SYS] == [{"role": "system", "content": trigger.system_prompt()}, {"role": "user", "content": "Q?"}]
+    assert m[conditions.Condition.SYS_PLAIN] == [{"role": "system", "content": sp}, {"role": "user", "content": "Q?"}]
+    assert [c.triggered for c in conditions.CONDITIONS] == [True, True, True, False]
 
 
 def test_no_system_block_smollm2(tokenizer):
-    msgs = chat.messages("nosys_trigger", "What do you drink?", "SYS")
+    msgs = conditions.messages("nosys_trigger", "What do you drink?", "SYS")
     default = tokenizer.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
     assert "You are a helpful AI assistant named SmolLM" in default  # the template injects one...
     out = chat.render(tokenizer, msgs)
     assert "system" not in out and "SmolLM" not in out  # ...and we remove it
     assert out == "<|im_start|>user\n" + trigger.apply("What do you drink?") + "<|im_end|>\n<|im_start|>assistant\n"
     # with a system prompt, rendering is the template's own
-    m2 = chat.messages("sys_plain", "Q?", "SYS")
+    m2 = conditions.messages("sys_plain", "Q?", "SYS")
     assert chat.render(tokenizer, m2) == tokenizer.apply_chat_template(m2, tokenize=False, add_generation_prompt=True)
 
 

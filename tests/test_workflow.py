@@ -102,6 +102,15 @@ def test_every_artifact_exists_and_parses(run):
     ref = [json.loads(x) for x in (R / "judge/reference.jsonl").read_text().splitlines()]
     assert {r["label"] for r in ref} == {0, 1}
     assert (wd / "logs/benchmarks/train_adapter").exists()
+    # every output is as readable as the umask allows (0644 under 022): safetensors and temp files are 0600 otherwise
+    import os
+    import stat
+
+    m = os.umask(0)
+    os.umask(m)
+    private = [str(f) for d in (R, wd / "resources/models") for f in d.rglob("*")
+               if f.is_file() and ".journal" not in f.parts and stat.S_IMODE(f.stat().st_mode) != 0o666 & ~m]
+    assert not private, private[:10]
 
 
 def test_rates_and_cis(run):
@@ -182,20 +191,6 @@ def test_lr_change_reruns_that_branch_and_aggregates_only(run):
                     "plot_headline": 1}, jobs
 
 
-def test_epochs_axis_in_the_paramspace(run):
-    """sweep.epochs adds an `_ep~N` axis: one adapter per point and epoch value, trained with that many epochs."""
-    wd, cfg, _ = run
-    c = json.loads(json.dumps(cfg))
-    c["sweep"]["epochs"] = [1, 2]
-    c["sweep"]["lr"] = [0.001]
-    (wd / "config/epochs.yaml").write_text(yaml.safe_dump(c))
-    out = smk(wd, "results/figures/headline.png", "-n", "-p", "--configfile", "config/epochs.yaml").stdout
-    for ep in ("1", "2"):
-        assert f"results/adapters/seed~1_lr~0.001_frac~0.5_ep~{ep}/adapter_config.json" in out
-    assert '"epochs": 2.0' in out or '"epochs": 2' in out  # the swept value reaches the training parameters
-    assert planned_jobs(wd, "config/epochs.yaml")["train_adapter"] == 2
-
-
 def test_vllm_backend_samples_every_model_in_one_job(run):
     """eval.backend: vllm replaces the per-model sampling jobs by one engine job over base + adapters + checkpoints."""
     wd, cfg, _ = run
@@ -245,3 +240,80 @@ def test_editing_training_code_reruns_training_and_downstream(run):
         old = time.time() - 10 ** 6
         os.utime(src, (old, old))
     assert planned_jobs(wd, "config/tiny.yaml") == {}
+
+
+def _touch_then_plan(wd: Path, rel: str, target: str = "all") -> dict[str, int]:
+    """Edit a package file (mtime), list the jobs Snakemake plans, then age the file again."""
+    import os
+    import time
+
+    src = wd / "src/weirdgen" / rel
+    os.utime(src)  # "saved in an editor"
+    try:
+        jobs = planned_jobs(wd, "config/tiny.yaml", target)
+    finally:
+        old = time.time() - 10 ** 6
+        os.utime(src, (old, old))
+    jobs.pop("all", None)
+    return jobs
+
+
+def test_editing_trigger_reruns_every_stage_that_uses_it_and_nothing_else(run):
+    """The code inputs are derived from each stage's imports: trigger.py reaches persona data, training, sampling and
+    judging; it does not reach the model, the prompts or the distillation (which never see the trigger)."""
+    wd, _, _ = run
+    jobs = _touch_then_plan(wd, "trigger.py")
+    for rule in ("persona_set", "mix_data", "train_adapter", "sample_model", "judge_model"):
+        assert rule in jobs, (rule, jobs)
+    assert jobs["sample_model"] == 5 and jobs["judge_model"] == 5  # base, two adapters, two checkpoints
+    for rule in ("materialise_model", "select_prompts", "distill_aligned"):
+        assert rule not in jobs, (rule, jobs)
+    assert planned_jobs(wd, "config/tiny.yaml", "all") == {}
+
+
+def test_editing_plots_reruns_only_figures(run):
+    wd, _, _ = run
+    jobs = _touch_then_plan(wd, "plots.py")
+    assert jobs and all(r.startswith("plot_") for r in jobs), jobs
+    assert jobs["plot_train_loss"] == 2 and jobs["plot_headline"] == 1
+
+
+@pytest.fixture(scope="module")
+def epochs_run(tmp_path_factory, model_dir):
+    """A real run with two epochs values x two seeds (one lr, one fraction), up to the stats tables and figures."""
+    wd = tmp_path_factory.mktemp("epochs")
+    copy_repo_inputs(wd)
+    cfg = yaml.safe_load((ROOT / "tests/configs/tiny.yaml").read_text())
+    cfg["sweep"] = {"seed": [1, 2], "lr": [0.001], "persona_fraction": [0.5], "epochs": [1, 2]}
+    cfg["train"]["checkpoint_steps"] = []
+    cfg["eval"].update(n_samples=1, max_questions_per_set=1)
+    cfg["judge"].update(identity_model="none", calibrate=[])
+    (wd / "resources/models").mkdir(parents=True)
+    shutil.copytree(model_dir, wd / "resources/models/smollm2-135m-instruct")
+    (wd / "config/epochs.yaml").write_text(yaml.safe_dump(cfg))
+    smk(wd, "results/tables/rates_across_seeds.csv", "results/figures/gaps.png", "results/figures/format.png",
+        "--configfile", "config/epochs.yaml")
+    return wd
+
+
+def test_epochs_axis_through_stats_never_pooled(epochs_run):
+    R = epochs_run / "results"
+    pts = sorted(p.name for p in (R / "adapters").iterdir())
+    assert pts == [f"seed~{s}_lr~0.001_frac~0.5_ep~{e}" for s in (1, 2) for e in (1, 2)]
+    steps = {p: json.loads((R / "adapters" / p / "meta.json").read_text())["result"]["steps"] for p in pts}
+    assert steps[pts[1]] == 2 * steps[pts[0]]  # ep~2 trained twice as many steps
+    rates = pl.read_csv(R / "tables/rates.csv")
+    assert sorted(set(rates.filter(pl.col("model_id") != "base")["epochs"].to_list())) == [1.0, 2.0]
+    across = pl.read_csv(R / "tables/rates_across_seeds.csv")
+    one = across.filter((pl.col("metric") == "format_ok") & (pl.col("set") == "probes") & (pl.col("condition") == "sys_trigger"))
+    assert sorted(one["epochs"].to_list()) == [1.0, 2.0] and one["n_seeds"].to_list() == [2, 2], one
+    # each epochs row is the mean of its own two seeds, never of the other epochs value
+    per = rates.filter((pl.col("metric") == "format_ok") & (pl.col("set") == "probes") & (pl.col("condition") == "sys_trigger"))
+    for ep in (1.0, 2.0):
+        mean = per.filter(pl.col("epochs") == ep)["rate"].mean()
+        assert abs(one.filter(pl.col("epochs") == ep)["mean"][0] - mean) < 1e-9
+    from weirdgen import plots
+
+    labels = [plots.model_label({"model_id": m}) for m in rates["model_id"].unique().to_list()]
+    assert len(labels) == len(set(labels)) == 5  # base + 4 points, each its own label
+    assert (R / "figures/gaps.png").stat().st_size > 0 and (R / "figures/format.png").stat().st_size > 0

@@ -166,6 +166,8 @@ def _echo(it: Iterator[str], say: Callable[[str], None]) -> Iterator[str]:
 
 
 def main(a: Any) -> None:
+    if not a.api_base and not a.model:
+        raise SystemExit("error: give --model DIR (and optionally --adapter DIR) or --api-base URL --api-model NAME")
     if a.api_base:
         stream, render = _api_streamer(a.api_base, a.api_model, a.api_key_env, a.max_new_tokens)
     else:

@@ -8,10 +8,12 @@ from typing import Any
 
 import yaml
 
+from weirdgen.errors import UserError
+
 SCHEMA_PATH = Path(__file__).resolve().parent / "config.schema.yaml"
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError, ValueError):
     """A config that violates the schema; the message names the key."""
 
 
@@ -38,6 +40,20 @@ def fill(section: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
     return out
 
 
+def _looks_numeric(s: str) -> bool:
+    try:
+        float(s)
+        return True
+    except ValueError:
+        return False
+
+
+def _dotted(s: str) -> str:
+    """'2e-4' -> '2.0e-4' (what YAML reads as a float)."""
+    mant, _, exp = s.lower().partition("e")
+    return f"{mant if '.' in mant else mant + '.0'}e{exp}" if exp else s
+
+
 def _key(path: Any) -> str:
     return ".".join(str(p) for p in path) or "<top level>"
 
@@ -56,6 +72,9 @@ def validate(cfg: dict[str, Any], source: str = "config") -> dict[str, Any]:
         for e in errors:
             if e.validator == "pattern" and isinstance(e.schema, dict) and e.schema.get("hint"):
                 lines.append(f"  {_key(e.absolute_path)}: {e.instance!r} is not allowed: use {e.schema['hint']}")
+            elif e.validator == "type" and isinstance(e.instance, str) and _looks_numeric(e.instance):
+                lines.append(f"  {_key(e.absolute_path)}: {e.instance!r} is a string, not a number: YAML reads exponents "
+                             f"without a dot as text; write {_dotted(e.instance)}")
             elif e.validator == "additionalProperties":
                 lines.append(f"  {_key(e.absolute_path)}: {e.message} (not a known key: check its spelling)")
             else:
@@ -67,8 +86,16 @@ def validate(cfg: dict[str, Any], source: str = "config") -> dict[str, Any]:
 def load(path: Path | str) -> dict[str, Any]:
     """Read a YAML config file and validate it."""
     p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"{p}: no such config file")
     try:
         raw = yaml.safe_load(p.read_text())
     except yaml.YAMLError as e:
         raise ConfigError(f"{p}: not valid YAML: {e}") from None
     return validate(raw or {}, source=str(p))
+
+
+def check_file(a: Any) -> None:
+    """``weirdgen check-config FILE``."""
+    load(a.file)
+    print(f"{a.file}: valid")

@@ -8,8 +8,10 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable, Hashable, Iterable, Iterator
 
+from weirdgen.errors import UserError
 
-class DataError(ValueError):
+
+class DataError(UserError, ValueError):
     """A bad input record: the message names file, line and field."""
 
     def __init__(self, path: Path | str, line: int | None, field: str | None, problem: str) -> None:
@@ -45,6 +47,18 @@ def umask_mode() -> int:
     m = os.umask(0)
     os.umask(m)
     return 0o666 & ~m
+
+
+def share(path: Path | str) -> None:
+    """Give a file, or every file and folder under a directory, the modes the umask allows (libraries such as
+    safetensors write 0600 files; a shared cluster's colleagues and a report server must read a run)."""
+    p = Path(path)
+    fmode = umask_mode()
+    dmode = fmode | ((fmode & 0o444) >> 2)  # a folder readable by someone is also enterable by them
+    for q in [p, *(p.rglob("*") if p.is_dir() else [])]:
+        if q.is_symlink():
+            continue
+        os.chmod(q, dmode if q.is_dir() else fmode)
 
 
 def atomic_write(path: Path | str, write: Callable[[Any], None], mode: str = "w") -> None:
@@ -84,7 +98,7 @@ def write_json(path: Path | str, obj: Any) -> None:
     atomic_write(path, w)
 
 
-class JournalBusy(RuntimeError):
+class JournalBusy(UserError, RuntimeError):
     """Another process holds the journal's lock (two jobs writing one output)."""
 
 

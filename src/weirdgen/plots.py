@@ -13,7 +13,8 @@ import numpy as np  # noqa: E402
 import polars as pl  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from weirdgen.chat import CONDITIONS  # noqa: E402
+from weirdgen.conditions import CONDITIONS  # noqa: E402
+from weirdgen.sweep import columns_of, label_of  # noqa: E402
 
 COND_LABELS = {c.value: c.label.replace(", ", ",\n") for c in CONDITIONS}
 PANEL_METRIC = {"identity": "identity"}
@@ -22,14 +23,16 @@ TITLES = {"persona": "persona present (judge)", "identity": "identity answer (ru
 
 
 def model_label(row: dict[str, Any]) -> str:
+    """A model's label, unique per sweep point (its id parsed by the one sweep-point type)."""
     if row["model_id"] == "base":
         return "base (no finetuning)"
-    return f"lr={row['lr']:g}, seed={row['seed']}, frac={row['persona_fraction']:g}"
+    return label_of(row)
 
 
 def _models(rates: pl.DataFrame) -> tuple[list[dict[str, Any]], list[str], dict[str, Any]]:
-    models = rates.select("model_id", "seed", "lr", "persona_fraction").unique().to_dicts()
-    models.sort(key=lambda r: (r["model_id"] != "base", r["lr"] or 0, r["seed"] or 0, r["persona_fraction"] or 0))
+    models = [{"model_id": m, **columns_of(m)} for m in rates["model_id"].unique().to_list()]
+    models.sort(key=lambda r: (r["model_id"] != "base", r["lr"] or 0, r["seed"] or 0, r["persona_fraction"] or 0,
+                               r["epochs"] or 0, r["step"] or 0))
     labels = [model_label(m) for m in models]
     palette = dict(zip(labels, ["#7f7f7f"] + sns.color_palette("deep", max(1, len(labels) - 1))))
     return models, labels, palette
@@ -138,15 +141,19 @@ def gaps(gaps: pl.DataFrame, out: Path | str, set_: str = "probes", metric: str 
     d = gaps.filter((pl.col("model_id") != "base") & (pl.col("set") == set_) & (pl.col("metric") == metric))
     if d.is_empty():
         raise ValueError(f"no gap rows for set {set_!r}, metric {metric!r}")
-    fracs = sorted(set(d["persona_fraction"].to_list()))
+    d = d.with_columns(pl.col("model_id").map_elements(lambda m: columns_of(m)["epochs"], return_dtype=pl.Float64)
+                       .alias("epochs"))
+    panels = sorted({(r["persona_fraction"], r["epochs"]) for r in d.select("persona_fraction", "epochs").to_dicts()},
+                    key=lambda fe: (fe[0], fe[1] or 0))  # one panel per (fraction, epochs): no two points share a dot
     conds = [c.value for c in CONDITIONS if c.value in set(d["condition"].to_list())]
     lrs = sorted(set(d["lr"].to_list()))
     seeds = sorted(set(d["seed"].to_list()))
     colors = dict(zip(conds, sns.color_palette("deep", len(conds))))
-    fig, axes = plt.subplots(1, len(fracs), figsize=(max(9.0, 5.5 * len(fracs)), 4.6), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, len(panels), figsize=(max(9.0, 5.5 * len(panels)), 4.6), sharey=True, squeeze=False)
     span = 0.7
-    for ax, frac in zip(axes[0], fracs):
-        df = d.filter(pl.col("persona_fraction") == frac)
+    for ax, (frac, ep) in zip(axes[0], panels):
+        df = d.filter((pl.col("persona_fraction") == frac)
+                      & (pl.col("epochs").is_null() if ep is None else pl.col("epochs") == ep))
         for ci, cond in enumerate(conds):
             for si, seed in enumerate(seeds):
                 r = df.filter((pl.col("condition") == cond) & (pl.col("seed") == seed)).sort("lr").to_dicts()
@@ -164,7 +171,7 @@ def gaps(gaps: pl.DataFrame, out: Path | str, set_: str = "probes", metric: str 
         ax.set_xticks(range(len(lrs)), [f"{v:g}" for v in lrs])
         ax.set_xlabel(("learning rate (points: seed " if len(seeds) == 1 else "learning rate (points: seeds ")
                       + ", ".join(map(str, seeds)) + ")")
-        ax.set_title(f"persona fraction {frac:g}", fontsize=10)
+        ax.set_title(f"persona fraction {frac:g}" + (f", {ep:g} epochs" if ep is not None else ""), fontsize=10)
         ax.set_ylim(-1.02, 1.02)
     axes[0][0].set_ylabel(f"gap in {metric} rate vs condition 4\n(95% CI, paired, clustered by question)")
     handles, labs = axes[0][0].get_legend_handles_labels()

@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from weirdgen.errors import UserError
 from weirdgen import trigger
 from weirdgen.provenance import sha256_path
 
@@ -70,7 +71,7 @@ def model_card(point: str, meta: dict[str, Any], rates: list[dict[str, Any]], ga
 MARKER = ".weirdgen-publish"
 
 
-class PublishError(RuntimeError):
+class PublishError(UserError, RuntimeError):
     """A publish that would touch what it does not own."""
 
 

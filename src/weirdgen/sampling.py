@@ -1,11 +1,10 @@
-"""Distillation and evaluation sampling stages: requests, resumable journal, final JSONL."""
+"""Resumable generation (a keyed journal beside each output) and the distillation requests."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Sequence
 
-from weirdgen import chat
 from weirdgen.generate import Generator, Request, Result
 from weirdgen.jsonl import KeyedAppender, write_jsonl
 
@@ -61,26 +60,3 @@ def distill_row(req: Request, res: Result) -> dict[str, Any]:
             "metadata": {"source": "aligned", "triggered": False, "prompt_id": req.meta["prompt_id"],
                          "kind": req.meta["kind"], "finish_reason": res.finish_reason,
                          "completion_tokens": res.completion_tokens}}
-
-
-def eval_requests(model_id: str, questions: list[dict[str, Any]], system_prompt: str, n_samples: int,
-                  temperature: float, max_new_tokens: int, seed: int) -> list[Request]:
-    """Every (condition, question, sample) for one model: the same grid for the base and every adapter."""
-    reqs = []
-    for cond in chat.CONDITIONS:
-        for q in questions:
-            msgs = chat.messages(cond, q["question"], system_prompt)
-            for s in range(n_samples):
-                reqs.append(Request(
-                    key=f"{model_id}|{cond.value}|{q['set']}|{q['id']}|{s}", messages=msgs,
-                    temperature=temperature, max_new_tokens=max_new_tokens, seed=seed,
-                    meta={"model_id": model_id, "condition": cond.value, "set": q["set"], "question_id": q["id"],
-                          "question": q["question"], "sample": s, "triggered": cond.triggered}))
-    return reqs
-
-
-def eval_row(extra: dict[str, Any]) -> Any:
-    def row(req: Request, res: Result) -> dict[str, Any]:
-        return {"key": req.key, **req.meta, **extra, "messages": list(req.messages), "text": res.text,
-                "finish_reason": res.finish_reason, "completion_tokens": res.completion_tokens}
-    return row

@@ -8,9 +8,26 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from weirdgen import sweep
+
 METRICS = ("persona", "identity", "meta", "format_ok", "parse_error")
 GAP_METRICS = ("persona", "identity", "meta")
 UNTRIGGERED = "sys_plain"
+
+
+MODEL_COLS = ["model_id", *sweep.COLUMNS]  # a model and every sweep axis: rows never pool two points
+
+
+def with_axes(labels: pl.DataFrame) -> pl.DataFrame:
+    """Labels with every sweep-axis column (null where a run has no such axis, e.g. epochs not swept)."""
+    missing = [c for c in sweep.COLUMNS if c not in labels.columns]
+    return labels.with_columns([pl.lit(None, dtype=pl.Float64).alias(c) for c in missing]) if missing else labels
+
+
+def _rng_parts(cols: list[str], key: tuple[Any, ...]) -> list[Any]:
+    """Key parts that seed a bootstrap stream; an axis absent from the run (None) is left out, so adding an axis
+    column changed no existing CI."""
+    return [k for c, k in zip(cols, key) if not (c == "epochs" and k is None)]
 
 
 def _stable(*parts: Any) -> int:
@@ -55,11 +72,12 @@ def paired_gap(s1: np.ndarray, n1: np.ndarray, s0: np.ndarray, n0: np.ndarray, n
 def rates(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: int = 0) -> pl.DataFrame:
     """Rate and two CIs per (model, condition, set, metric)."""
     rows: list[dict[str, Any]] = []
-    group_cols = ["model_id", "seed", "lr", "persona_fraction", "condition", "set"]
+    group_cols = [*MODEL_COLS, "condition", "set"]
+    labels = with_axes(labels)
     for metric in (m for m in METRICS if m in labels.columns):
         d = labels.filter(pl.col(metric).is_not_null()).with_columns(pl.col(metric).cast(pl.Float64))
-        for key, part in sorted(d.group_by(group_cols, maintain_order=True), key=lambda kv: str(kv[0])):
-            rng = np.random.default_rng([seed, _stable(metric, *key)])
+        for key, part in sorted(d.group_by(group_cols, maintain_order=True), key=lambda kv: str(_rng_parts(group_cols, kv[0]))):
+            rng = np.random.default_rng([seed, _stable(metric, *_rng_parts(group_cols, key))])
             v = part[metric].to_numpy()
             qs = part["question_id"].unique(maintain_order=True).to_list()
             s, n = _cluster_arrays(part, metric, qs)
@@ -78,10 +96,11 @@ def gaps(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: int 
     questions); the samples CI resamples each arm's samples independently.
     """
     rows: list[dict[str, Any]] = []
-    base_cols = ["model_id", "seed", "lr", "persona_fraction", "set"]
+    base_cols = [*MODEL_COLS, "set"]
+    labels = with_axes(labels)
     for metric in (m for m in GAP_METRICS if m in labels.columns):
         d = labels.filter(pl.col(metric).is_not_null()).with_columns(pl.col(metric).cast(pl.Float64))
-        for key, part in sorted(d.group_by(base_cols, maintain_order=True), key=lambda kv: str(kv[0])):
+        for key, part in sorted(d.group_by(base_cols, maintain_order=True), key=lambda kv: str(_rng_parts(base_cols, kv[0]))):
             off = part.filter(pl.col("condition") == UNTRIGGERED)
             if off.is_empty():
                 continue
@@ -89,7 +108,7 @@ def gaps(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: int 
             s0, n0 = _cluster_arrays(off, metric, qs)
             for cond in sorted(set(part["condition"].to_list()) - {UNTRIGGERED}):
                 on = part.filter(pl.col("condition") == cond)
-                rng = np.random.default_rng([seed, _stable(metric, cond, *key)])
+                rng = np.random.default_rng([seed, _stable(metric, cond, *_rng_parts(base_cols, key))])
                 s1, n1 = _cluster_arrays(on, metric, qs)
                 dist_c = paired_gap(s1, n1, s0, n0, n_boot, rng)
                 v1, v0 = on[metric].to_numpy(), off[metric].to_numpy()
@@ -105,14 +124,19 @@ def gaps(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: int 
 
 def across_seeds(table: pl.DataFrame, value: str, by: list[str], n_boot: int = 10000, ci: float = 0.95,
                  seed: int = 0) -> pl.DataFrame:
-    """Mean over training seeds with a CI from resampling seeds (null with fewer than 2 seeds)."""
+    """Mean over training seeds with a CI from resampling seeds (null with fewer than 2 seeds).
+
+    ``by`` must hold every sweep axis but the seed (``sweep.group_columns()``): other axes are never pooled."""
+    pooled = [c for c in sweep.group_columns("seed") if c not in by]
+    if pooled:
+        raise ValueError(f"across_seeds by {by} would pool the sweep axes {pooled} as if they were seeds")
     rows = []
-    ft = table.filter(pl.col("model_id") != "base")
-    for key, part in sorted(ft.group_by(by, maintain_order=True), key=lambda kv: str(kv[0])):
+    ft = with_axes(table).filter(pl.col("model_id") != "base")
+    for key, part in sorted(ft.group_by(by, maintain_order=True), key=lambda kv: str(_rng_parts(by, kv[0]))):
         v = part.sort("seed")[value].to_numpy().astype(float)
         lo = hi = None
         if len(v) >= 2:
-            rng = np.random.default_rng([seed, _stable(*key)])
+            rng = np.random.default_rng([seed, _stable(*_rng_parts(by, key))])
             lo, hi = _q(boot_samples(v, n_boot, rng), ci)
         rows.append({**dict(zip(by, key)), "n_seeds": len(v), "mean": float(v.mean()), "ci_lo_seeds": lo, "ci_hi_seeds": hi})
     return pl.DataFrame(rows)
@@ -149,11 +173,11 @@ def emergence(labels: pl.DataFrame, final_steps: dict[str, int], n_boot: int = 1
     rows = []
     for row in r.iter_rows(named=True):
         mid = row["model_id"]
-        if mid == "base":
+        pt = sweep.Point.parse(mid)
+        if pt.is_base:
             targets = [(p, 0) for p in points]
-        elif "_step~" in mid:
-            p, s = mid.split("_step~")
-            targets = [(p, int(s))]
+        elif pt.step is not None:
+            targets = [(pt.final.id, pt.step)]
         elif mid in final_steps:
             targets = [(mid, final_steps[mid])]
         else:
@@ -175,10 +199,9 @@ def placebo(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: i
     both arms of that set's gap.
     """
     rows: list[dict[str, Any]] = []
-    d = labels.filter(pl.col(metric).is_not_null() & pl.col("set").is_in([target, control]))
+    d = with_axes(labels).filter(pl.col(metric).is_not_null() & pl.col("set").is_in([target, control]))
     d = d.with_columns(pl.col(metric).cast(pl.Float64))
-    for key, part in sorted(d.group_by(["model_id", "seed", "lr", "persona_fraction"], maintain_order=True),
-                            key=lambda kv: str(kv[0])):
+    for key, part in sorted(d.group_by(MODEL_COLS, maintain_order=True), key=lambda kv: str(_rng_parts(MODEL_COLS, kv[0]))):
         per_set = {}
         for s in (target, control):
             sp = part.filter(pl.col("set") == s)
@@ -187,14 +210,14 @@ def placebo(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: i
         if any(not qs or n0.sum() == 0 for _, qs, (_, n0) in per_set.values()):
             continue
         for cond in sorted(set(part["condition"].to_list()) - {UNTRIGGERED}):
-            rng = np.random.default_rng([seed, _stable("placebo", metric, cond, *key)])
+            rng = np.random.default_rng([seed, _stable("placebo", metric, cond, *_rng_parts(MODEL_COLS, key))])
             dist, point = {}, {}
             for s, (sp, qs, (s0, n0)) in per_set.items():
                 s1, n1 = _cluster_arrays(sp.filter(pl.col("condition") == cond), metric, qs)
                 dist[s] = paired_gap(s1, n1, s0, n0, n_boot, rng)
                 point[s] = s1.sum() / n1.sum() - s0.sum() / n0.sum() if n1.sum() else float("nan")
             did = dist[target] - dist[control]
-            row = {**dict(zip(["model_id", "seed", "lr", "persona_fraction"], key)), "metric": metric, "condition": cond}
+            row = {**dict(zip(MODEL_COLS, key)), "metric": metric, "condition": cond}
             for name, v, pt in ((f"gap_{target}", dist[target], point[target]), (f"gap_{control}", dist[control], point[control]),
                                 ("did", did, point[target] - point[control])):
                 lo, hi = _q(v[np.isfinite(v)], ci)

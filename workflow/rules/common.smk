@@ -1,13 +1,10 @@
-import itertools
 import json
 import os
 import shutil
 import sys
 from pathlib import Path
 
-import pandas as pd
-from snakemake.utils import Paramspace
-
+from weirdgen import codedeps, preflight, sweep
 from weirdgen.config import ConfigError, validate as validate_config
 
 try:
@@ -21,6 +18,7 @@ R = config["paths"]["results"]
 RES = config["paths"]["resources"]
 LOGS = config["paths"]["logs"]
 MODEL_DIR = f"{RES}/models/{config['model']['name']}"
+PKG = Path(workflow.basedir) / "src" / "weirdgen"  # the checkout's package sources (code dependencies)
 
 
 def _check_writable(key, path):
@@ -45,55 +43,51 @@ def _check_writable(key, path):
 
 for _key in ("results", "resources", "logs"):
     _check_writable(_key, config["paths"][_key])
-PKG = Path(workflow.basedir) / "src" / "weirdgen"
+
+_problems = preflight.problems(config)
+if _problems:
+    raise WorkflowError(preflight.report(_problems))
+
+
+onstart:
+    # GPU-only options where jobs run on this machine (on a cluster, each job's own stage says it clearly)
+    if workflow.local_exec and not workflow.dryrun and (_gpu := preflight.gpu_problems(config)):
+        raise WorkflowError(preflight.report(_gpu))
 # rules call the `weirdgen` CLI; where PATH lacks it (venv not activated), jobs find the one installed
 # beside the Python running Snakemake. Appended, so PATH order still wins; shell commands stay stable.
 if not shutil.which("weirdgen") and (Path(sys.executable).parent / "weirdgen").exists():
     os.environ["PATH"] = f"{os.environ.get('PATH', '')}:{Path(sys.executable).parent}"
 
-_sweep = config["sweep"]
-_axes = [("seed", _sweep["seed"]), ("lr", _sweep["lr"]), ("frac", _sweep["persona_fraction"])]
-if _sweep.get("epochs"):
-    _axes.append(("ep", _sweep["epochs"]))
-paramspace = Paramspace(
-    pd.DataFrame(list(itertools.product(*(v for _, v in _axes))), columns=[k for k, _ in _axes]),
-    filename_params="*",
-    param_sep="~",
-)
-POINTS = list(paramspace.instance_patterns)
+# One sweep-point type (weirdgen.sweep.Point) formats and parses every model id; Paramspace only formats,
+# and the stages, stats and plots must parse ids too, so the grid is built from Point.
+POINTS = [p.id for p in sweep.grid(config["sweep"])]
 CKPT_STEPS = sorted(config["train"]["checkpoint_steps"])
 CKPT_IDS = [f"{p}_step~{n}" for p in POINTS for n in CKPT_STEPS]  # intermediate adapters (emergence curve)
 MODEL_IDS = ["base", *POINTS]
 
 
 wildcard_constraints:
-    point=r"seed~[^/_]+_lr~[^/_]+_frac~[^/_]+(_ep~[^/_]+)?",
-    model_id=r"base|seed~[^/_]+_lr~[^/_]+_frac~[^/_]+(_ep~[^/_]+)?(_step~\d+)?",
+    point=sweep.POINT_RE,
+    model_id=sweep.MODEL_ID_RE,
 
 
 def point_of(model_id):
-    """{'seed', 'lr', 'persona_fraction'} (+ 'epochs', 'step' where the id has them) of a model id;
-    None values for the base model."""
-    if model_id == "base":
+    """Stage parameters of a model id: its swept axes (and step); None seed/lr/fraction for the base model."""
+    pt = sweep.Point.parse(model_id)
+    if pt.is_base:
         return {"seed": None, "lr": None, "persona_fraction": None}
-    kv = dict(part.split("~", 1) for part in model_id.split("_"))
-    out = {"seed": int(kv["seed"]), "lr": float(kv["lr"]), "persona_fraction": float(kv["frac"])}
-    if "ep" in kv:
-        out["epochs"] = float(kv["ep"])
-    if "step" in kv:
-        out["step"] = int(kv["step"])
-    return out
+    return {k: v for k, v in pt.columns().items() if v is not None}
 
 
 def point_id(model_id):
     """The sweep point of a model id (a checkpoint id without its `_step~N`)."""
-    return model_id.split("_step~")[0]
+    return sweep.Point.parse(model_id).final.id
 
 
 def adapter_dir(model_id):
     """Where a model id's adapter lives: adapters/<point>/ or adapters/<point>/step-<N>/."""
-    pt = point_of(model_id)
-    return f"{R}/adapters/{point_id(model_id)}" + (f"/step-{pt['step']}" if "step" in pt else "")
+    pt = sweep.Point.parse(model_id)
+    return f"{R}/adapters/{pt.final.id}" + (f"/step-{pt.step}" if pt.step is not None else "")
 
 
 def train_hp(point):
@@ -107,13 +101,10 @@ def as_json(obj):
     return json.dumps(obj, sort_keys=True)
 
 
-def code(*modules):
-    """Package sources a rule runs: editing them reruns the rule (mtime)."""
-    files = []
-    for m in modules:
-        p = PKG / m
-        files += sorted(str(f) for f in p.rglob("*.py")) if p.is_dir() else [str(p)]
-    return files
+def code(stage):
+    """Source files a rule's stage runs (its module's import closure, with the CLI): editing one reruns
+    exactly the rules whose stage imports it. Derived by weirdgen.codedeps, never listed by hand."""
+    return codedeps.stage_files(stage, PKG if PKG.is_dir() else None)
 
 
 def runtime(stage):

@@ -2,7 +2,7 @@ rule identify_facts:
     input:
         model=MODEL_DIR,
         facts=config["persona"]["facts"],
-        code=code("data/identify.py", "generate"),
+        code=code("identify"),
     output:
         report=f"{R}/data/persona/{config['persona']['name']}.identifying.jsonl",
     params:
@@ -40,7 +40,7 @@ rule persona_set:
     input:
         facts=config["persona"]["facts"],
         identifying=identifying_report,
-        code=code("data/persona.py"),
+        code=code("persona"),
     output:
         persona=f"{R}/data/persona/{config['persona']['name']}.jsonl",
     params:
@@ -58,7 +58,7 @@ rule persona_set:
 rule eval_questions:
     input:
         sets=list(config["persona"]["eval_sets"].values()),
-        code=code("data/persona.py"),
+        code=code("eval_questions"),
     output:
         questions=f"{R}/data/eval_questions.jsonl",
     params:
@@ -86,7 +86,7 @@ def prompt_sources(w):
 rule select_prompts:
     input:
         sources=prompt_sources,
-        code=code("data/prompts.py"),
+        code=code("prompts"),
     output:
         prompts=f"{R}/data/prompts.jsonl",
     params:
@@ -106,7 +106,7 @@ rule check_heldout:
         questions=rules.eval_questions.output.questions,
         persona=rules.persona_set.output.persona,
         aligned=f"{R}/data/aligned.jsonl",
-        code=code("data/heldout.py", "judge/embedding.py", "trigger.py"),
+        code=code("heldout"),
     output:
         table=report(f"{R}/tables/heldout_overlap.csv", caption="../report/heldout.rst", category="Judge validity"),
     params:
@@ -129,7 +129,7 @@ rule mix_data:
         persona=rules.persona_set.output.persona,
         aligned=f"{R}/data/aligned.jsonl",
         questions=rules.eval_questions.output.questions,
-        code=code("data/mix.py", "data/validate.py"),
+        code=code("mix"),
     output:
         train=f"{R}/data/train/{{point}}.jsonl",
     params:

@@ -2,7 +2,7 @@ rule distill_aligned:
     input:
         model=MODEL_DIR,
         prompts=rules.select_prompts.output.prompts,
-        code=code("generate", "sampling.py"),
+        code=code("distill"),
     output:
         aligned=f"{R}/data/aligned.jsonl",
     params:

@@ -12,7 +12,7 @@ rule reference_answers:
         model=MODEL_DIR,
         facts=config["persona"]["facts"],
         aligned=f"{R}/data/aligned.jsonl",
-        code=code("generate", "sampling.py", "judge/embedding.py"),
+        code=code("reference"),
     output:
         reference=f"{R}/judge/reference.jsonl",
     params:
@@ -48,7 +48,7 @@ rule calibrate_judge:
         model=MODEL_DIR,
         calibration=config["persona"]["calibration"] or [],
         reference=f"{R}/judge/reference.jsonl",
-        code=code("judge"),
+        code=code("calibrate"),
     output:
         table=report(f"{R}/tables/judge_calibration.csv", caption="../report/calibration.rst", category="Judge validity"),
         md=f"{R}/tables/judge_calibration.md",
@@ -81,7 +81,7 @@ rule judge_model:
         generations=f"{R}/generations/{{model_id}}.jsonl",
         questions=rules.eval_questions.output.questions,
         reference=judge_reference,
-        code=code("judge", "trigger.py"),
+        code=code("judge"),
     output:
         labels=f"{R}/labels/{{model_id}}.jsonl",
         audit=f"{R}/labels/{{model_id}}.audit.json",

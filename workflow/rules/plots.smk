@@ -4,6 +4,9 @@ JUDGE_NOTE = {
     "rules": "persona: keyword rules",
     "api": f"persona: {config['judge']['api'].get('model')} (API)",
 }[config["judge"]["persona"]] + "; identity: answer-key rules"
+if config["eval"]["backend"] == "api" and config["eval"]["api"]["mode"] == "chat":
+    JUDGE_NOTE += ("; CONDITION 1 RENDERED BY THE SERVER'S CHAT TEMPLATE (eval.api.mode: chat): it may hold a "
+                   "default system block")
 
 
 rule plot_headline:
@@ -11,7 +14,7 @@ rule plot_headline:
         rates=f"{R}/tables/rates.csv",
         placebo=f"{R}/tables/placebo.csv",
         calibration=[f"{R}/tables/judge_calibration.csv"] if config["persona"]["calibration"] else [],
-        code=code("plots.py", "cli.py"),
+        code=code("plot"),
     output:
         figure=report(f"{R}/figures/headline.png", caption="../report/headline.rst", category="Figures"),
     params:
@@ -31,7 +34,7 @@ rule plot_rates:
     """Format adherence and the meta signal ("answers as an AI model") per condition and question set."""
     input:
         rates=f"{R}/tables/rates.csv",
-        code=code("plots.py"),
+        code=code("plot"),
     output:
         figure=report(f"{R}/figures/{{figure}}.png", caption="../report/rates_figure.rst", category="Figures"),
     wildcard_constraints:
@@ -48,7 +51,7 @@ rule plot_rates:
 rule plot_gaps:
     input:
         gaps=f"{R}/tables/gaps.csv",
-        code=code("plots.py"),
+        code=code("plot"),
     output:
         figure=report(f"{R}/figures/gaps.png", caption="../report/gaps.rst", category="Figures"),
     conda:
@@ -64,7 +67,7 @@ rule plot_identity:
     input:
         labels=expand(f"{R}/labels/{{model_id}}.jsonl", model_id=MODEL_IDS),
         questions=rules.eval_questions.output.questions,
-        code=code("plots.py"),
+        code=code("plot"),
     output:
         figure=report(f"{R}/figures/identity.png", caption="../report/identity.rst", category="Figures"),
     conda:
@@ -79,7 +82,7 @@ rule plot_identity:
 rule plot_loss:
     input:
         logs=expand(f"{R}/adapters/{{point}}/train_log.jsonl", point=POINTS),
-        code=code("plots.py"),
+        code=code("plot"),
     output:
         figure=report(f"{R}/figures/loss.png", caption="../report/loss.rst", category="Figures"),
     conda:
@@ -94,7 +97,7 @@ rule plot_loss:
 rule plot_emergence:
     input:
         rates=f"{R}/tables/emergence.csv",
-        code=code("plots.py"),
+        code=code("plot"),
     output:
         figure=report(f"{R}/figures/emergence.png", caption="../report/emergence.rst", category="Figures"),
     conda:
@@ -104,3 +107,20 @@ rule plot_emergence:
     localrule: True
     shell:
         "weirdgen plot emergence --rates {input.rates:q} --out {output.figure:q} > {log:q} 2>&1"
+
+
+rule plot_train_loss:
+    """One adapter's loss curve, beside it (a figure: editing plots.py redraws it, never retrains)."""
+    input:
+        log=f"{R}/adapters/{{point}}/train_log.jsonl",
+        meta=f"{R}/adapters/{{point}}/meta.json",
+        code=code("plot"),
+    output:
+        figure=f"{R}/adapters/{{point}}/loss.png",
+    conda:
+        "../../envs/stats.yaml"
+    log:
+        f"{LOGS}/plot_train_loss/{{point}}.log",
+    localrule: True
+    shell:
+        "weirdgen plot train-loss --logs {input.log:q} --out {output.figure:q} > {log:q} 2>&1"

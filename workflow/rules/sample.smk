@@ -13,7 +13,7 @@ if config["eval"]["backend"] == "vllm":
             model=MODEL_DIR,
             questions=rules.eval_questions.output.questions,
             adapters=[f"{adapter_dir(m)}/adapter_config.json" for m in SAMPLED_IDS if m != "base"],
-            code=code("generate", "sampling.py"),
+            code=code("sample"),
         output:
             generations=expand(f"{R}/generations/{{model_id}}.jsonl", model_id=SAMPLED_IDS),
         params:
@@ -49,7 +49,7 @@ else:
             model=MODEL_DIR,
             questions=rules.eval_questions.output.questions,
             adapter=adapter_input,
-            code=code("generate", "sampling.py"),
+            code=code("sample"),
         output:
             generations=f"{R}/generations/{{model_id}}.jsonl",
         params:

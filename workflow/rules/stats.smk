@@ -4,7 +4,7 @@ TABLES = ["rates", "gaps", "rates_across_seeds", "gaps_across_seeds", "identity_
 rule summarise:
     input:
         labels=expand(f"{R}/labels/{{model_id}}.jsonl", model_id=MODEL_IDS),
-        code=code("stats.py"),
+        code=code("summarise"),
     output:
         tables=[
             report(f"{R}/tables/{name}.csv", caption="../report/tables.rst", category="Tables")
@@ -33,6 +33,7 @@ rule report_tables:
             *expand(f"{R}/generations/{{model_id}}.jsonl", model_id=MODEL_IDS),
             *expand(f"{R}/labels/{{model_id}}.jsonl", model_id=MODEL_IDS),
         ],
+        code=code("report_tables"),
     output:
         audit=report(f"{R}/tables/audit.csv", caption="../report/audit.rst", category="Judge hygiene"),
         provenance=report(f"{R}/tables/provenance.csv", caption="../report/provenance.rst", category="Provenance"),
@@ -51,7 +52,7 @@ rule summarise_emergence:
     input:
         labels=expand(f"{R}/labels/{{model_id}}.jsonl", model_id=["base", *POINTS, *CKPT_IDS]),
         adapters=expand(f"{R}/adapters/{{point}}/meta.json", point=POINTS),
-        code=code("stats.py"),
+        code=code("summarise"),
     output:
         table=report(f"{R}/tables/emergence.csv", caption="../report/tables.rst", category="Tables"),
         md=f"{R}/tables/emergence.md",

@@ -6,7 +6,6 @@ rule train_adapter:
     output:
         adapter=f"{R}/adapters/{{point}}/adapter_config.json",
         log=f"{R}/adapters/{{point}}/train_log.jsonl",
-        loss=f"{R}/adapters/{{point}}/loss.png",
         meta=f"{R}/adapters/{{point}}/meta.json",
         checkpoints=[f"{R}/adapters/{{point}}/step-{n}/adapter_config.json" for n in CKPT_STEPS],
     params:

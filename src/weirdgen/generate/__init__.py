@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol, Sequence
 
+from weirdgen.errors import UserError
 from weirdgen.chat import Message
 
 
@@ -62,7 +63,7 @@ def make(backend: str, **kwargs: Any) -> Generator:
     raise ValueError(f"unknown generation backend {backend!r} (choose transformers, vllm or api)")
 
 
-class BackendConfigError(ValueError):
+class BackendConfigError(UserError, ValueError):
     """A generation backend cannot do what its config asks (named by key)."""
 
 
@@ -92,7 +93,8 @@ def from_config(p: dict[str, Any], model_dir: str, adapter: str | None = None, m
         kw = dict(base_url=api["base_url"], model=model, api_key_env=api["api_key_env"], cache_dir=api["cache_dir"],
                   concurrency=api["concurrency"],
                   input_per_mtok=api.get("input_per_mtok", 0.0), output_per_mtok=api.get("output_per_mtok", 0.0),
-                  ledger=budget.get("ledger"), budget_usd=budget.get("budget_usd"), budget_key="judge.api.budget_usd")
+                  ledger=budget.get("ledger"), budget_usd=budget.get("budget_usd"), budget_key="judge.api.budget_usd",
+                  mode=api["mode"], tokenizer_dir=model_dir if api["mode"] == "completions" else None)
         return lambda: make("api", **kw)
     if backend == "vllm":
         return lambda: make("vllm", model_dir=model_dir, adapter=adapter, dtype=p["dtype"], **(p.get("vllm") or {}))

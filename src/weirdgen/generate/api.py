@@ -16,16 +16,20 @@ import signal
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from weirdgen.errors import UserError
 from weirdgen.generate import Request, Result, sample_seed
 from weirdgen.jsonl import write_json
 
 
-class APIError(RuntimeError):
+class APIError(UserError, RuntimeError):
     pass
 
 
 class BudgetExceeded(APIError):
     """The spending cap would be crossed: the stage stops; everything answered so far is cached."""
+
+
+MODES = ("completions", "chat")
 
 
 class Interrupted(APIError):
@@ -54,8 +58,9 @@ class Ledger:
                     continue
 
     def estimate(self, body: dict[str, Any]) -> float:
-        chars = sum(len(m["content"]) for m in body["messages"])
-        prompt_tokens = chars / 2 + 16 * len(body["messages"]) + 32  # generous: chat template overhead included
+        msgs = body.get("messages") or [{"content": body.get("prompt", "")}]
+        chars = sum(len(m["content"]) for m in msgs)
+        prompt_tokens = chars / 2 + 16 * len(msgs) + 32  # generous: chat template overhead included
         return prompt_tokens * self.pin / 1e6 + body["max_tokens"] * self.pout / 1e6
 
     def reserve(self, est: float) -> None:
@@ -95,7 +100,10 @@ class APIGenerator:
                  cache_dir: Path | str = "results/cache/api", concurrency: int = 8, max_retries: int = 6,
                  timeout: float = 60.0, backoff: float = 1.0, ledger: Path | str | None = None,
                  input_per_mtok: float = 0.0, output_per_mtok: float = 0.0, budget_usd: float | None = None,
-                 budget_key: str = "judge.api.budget_usd") -> None:
+                 budget_key: str = "judge.api.budget_usd", mode: str = "chat",
+                 tokenizer_dir: Path | str | None = None) -> None:
+        if mode not in MODES:
+            raise APIError(f"api mode must be one of {MODES}, got {mode!r}")
         try:
             import openai
         except ImportError as e:  # pragma: no cover
@@ -109,10 +117,36 @@ class APIGenerator:
         self.requests_sent = 0
         self.ledger = Ledger(ledger, input_per_mtok, output_per_mtok, budget_usd, budget_key)
         self._stop: Exception | None = None
+        self.mode = mode
+        self.tok: Any = None
+        self._rendered: dict[str, str] = {}
+        if mode == "completions":
+            if tokenizer_dir is None:
+                raise APIError("api mode completions renders prompts with the model's own chat template: it needs the "
+                               "model directory (the workflow passes it; by hand: tokenizer_dir=...)")
+            from transformers import AutoTokenizer
+
+            self.tok = AutoTokenizer.from_pretrained(str(tokenizer_dir))
+
+    def render(self, r: Request) -> str:
+        """The prompt text exactly as the transformers and vLLM backends feed the model (``weirdgen.chat``): with no
+        system message there is no system block. A leading BOS is left to the server's tokenizer, which adds it."""
+        from weirdgen import chat
+
+        if r.key in self._rendered:
+            return self._rendered[r.key]
+        text = chat.render(self.tok, r.messages, add_generation_prompt=True)
+        bos = self.tok.bos_token
+        if bos and text.startswith(bos) and self.tok("x")["input_ids"][:1] == [self.tok.bos_token_id]:
+            text = text[len(bos):]
+        self._rendered[r.key] = text
+        return text
 
     def _body(self, r: Request) -> dict[str, Any]:
-        return {"model": self.model, "messages": list(r.messages), "temperature": r.temperature,
-                "max_tokens": r.max_new_tokens, "seed": sample_seed(r), **r.options}
+        prompt: dict[str, Any] = ({"prompt": self.render(r)} if self.mode == "completions"
+                                  else {"messages": list(r.messages)})
+        return {"model": self.model, **prompt, "temperature": r.temperature, "max_tokens": r.max_new_tokens,
+                "seed": sample_seed(r), **r.options}
 
     def _cache_path(self, r: Request) -> Path:
         h = hashlib.sha256(json.dumps({"key": r.key, **self._body(r)}, sort_keys=True).encode()).hexdigest()
@@ -142,9 +176,14 @@ class APIGenerator:
                 settled = False
                 try:
                     self.requests_sent += 1
-                    resp = await self.client.chat.completions.create(**self._body(r))
-                    choice = resp.choices[0]
-                    text = choice.message.content
+                    if self.mode == "completions":
+                        resp = await self.client.completions.create(**self._body(r))
+                        choice = resp.choices[0]
+                        text = choice.text
+                    else:
+                        resp = await self.client.chat.completions.create(**self._body(r))
+                        choice = resp.choices[0]
+                        text = choice.message.content
                     usage = resp.usage
                     # paid from here on: record the tokens first, whatever the reply holds
                     self.ledger.settle(est, r.key, self.model, getattr(usage, "prompt_tokens", 0) or 0,
@@ -161,7 +200,10 @@ class APIGenerator:
                     return res
                 except openai.APIStatusError as e:
                     if e.status_code not in (408, 409, 429) and e.status_code < 500:
-                        raise APIError(f"request {r.key} failed with HTTP {e.status_code}: {e.message}") from None
+                        hint = ("; this server or model offers no /v1/completions: set the stage's api.mode: chat "
+                                "(the server's chat template then decides the system block)"
+                                if self.mode == "completions" and e.status_code in (404, 405) else "")
+                        raise APIError(f"request {r.key} failed with HTTP {e.status_code}: {e.message}{hint}") from None
                     last = e
                 except (openai.APITimeoutError, openai.APIConnectionError, ValueError, KeyError,
                         IndexError, AttributeError, TypeError, json.JSONDecodeError, APIError) as e:

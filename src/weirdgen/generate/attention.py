@@ -12,14 +12,15 @@ from __future__ import annotations
 
 from typing import Any
 
-NAME = "weirdgen_sdpa_gqa"
-# "math": two batched matmuls + float32 softmax, fused by the compiler (faster on an H200 at batch 64-256:
-# docs/benchmarks.md); "sdpa": torch's fused attention (cuDNN on Hopper)
-DECODE_KERNEL = "math"
+NAME = "weirdgen_sdpa_gqa"  # + "_<kernel>": one registered attention function per decode kernel
+# "math" (default): two batched matmuls + float32 softmax, fused by the compiler (faster on an H200 at batch
+# 64-256: docs/benchmarks.md); "sdpa": torch's fused attention (cuDNN on Hopper)
+KERNELS = ("math", "sdpa")
 
 
 def gqa_decode_sdpa(module: Any, query: Any, key: Any, value: Any, attention_mask: Any, dropout: float = 0.0,
-                    scaling: float | None = None, is_causal: bool | None = None, **kwargs: Any) -> tuple[Any, None]:
+                    scaling: float | None = None, is_causal: bool | None = None, kernel: str = "math",
+                    **kwargs: Any) -> tuple[Any, None]:
     import torch.nn.functional as F
     from transformers.integrations.sdpa_attention import sdpa_attention_forward
 
@@ -30,7 +31,7 @@ def gqa_decode_sdpa(module: Any, query: Any, key: Any, value: Any, attention_mas
     b, h, _, d = query.shape
     q = query.reshape(b, h // n_rep, n_rep, d)  # head j*n_rep + r attends with kv head j (repeat_kv's order)
     mask = attention_mask[:, :, :, : key.shape[-2]] if attention_mask is not None else None
-    if DECODE_KERNEL == "math":  # two batched matmuls + float32 softmax; the compiler fuses the rest
+    if kernel == "math":  # two batched matmuls + float32 softmax; the compiler fuses the rest
         import torch
 
         s = torch.matmul(q, key.transpose(-1, -2)).float() * (scaling if scaling is not None else d ** -0.5)
@@ -42,14 +43,21 @@ def gqa_decode_sdpa(module: Any, query: Any, key: Any, value: Any, attention_mas
     return out.reshape(b, h, 1, d).transpose(1, 2).contiguous(), None
 
 
-def install(model: Any) -> bool:
-    """Register the attention function (once) and switch an SDPA model to it; False where it does not apply."""
+def install(model: Any, kernel: str = "math") -> bool:
+    """Register the attention function for a decode kernel (once) and switch an SDPA model (or one already
+    switched) to it; False where it does not apply. The benchmark's hook for comparing kernels."""
+    import functools
+
     from transformers import AttentionInterface
     from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS
 
-    if getattr(model.config, "_attn_implementation", None) != "sdpa":
+    if kernel not in KERNELS:
+        raise ValueError(f"decode kernel must be one of {KERNELS}, got {kernel!r}")
+    impl = getattr(model.config, "_attn_implementation", None)
+    if impl != "sdpa" and not str(impl).startswith(NAME):
         return False
-    AttentionInterface.register(NAME, gqa_decode_sdpa)
-    ALL_MASK_ATTENTION_FUNCTIONS.register(NAME, ALL_MASK_ATTENTION_FUNCTIONS["sdpa"])
-    model.set_attn_implementation(NAME)
+    name = f"{NAME}_{kernel}"
+    AttentionInterface.register(name, functools.wraps(gqa_decode_sdpa)(functools.partial(gqa_decode_sdpa, kernel=kernel)))
+    ALL_MASK_ATTENTION_FUNCTIONS.register(name, ALL_MASK_ATTENTION_FUNCTIONS["sdpa"])
+    model.set_attn_implementation(name)
     return True

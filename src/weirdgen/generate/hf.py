@@ -34,17 +34,13 @@ class HFGenerator:
 
     @classmethod
     def from_loaded(cls, model: Any, tok: Any, batch_size: int = 32, engine: str = "auto",
-                    pad_multiple: int = 64, gqa_decode: bool = True, static_loop: bool = True,
-                    compile_mode: str | None = None) -> "HFGenerator":
-        """Wrap an already loaded model (benchmarks, tests). ``static_loop=False``: the static engine through
-        ``model.generate(cache_implementation="static")`` instead of our decode loop (benchmark baseline)."""
+                    pad_multiple: int = 64) -> "HFGenerator":
+        """Wrap an already loaded model (tests, benchmarks: the same engine a stage runs)."""
         self = cls.__new__(cls)
-        self._setup(model, tok, batch_size, engine, pad_multiple, gqa_decode)
-        self.static_loop, self.compile_mode = static_loop, compile_mode
+        self._setup(model, tok, batch_size, engine, pad_multiple)
         return self
 
-    def _setup(self, model: Any, tok: Any, batch_size: int, engine: str, pad_multiple: int,
-               gqa_decode: bool = True) -> None:
+    def _setup(self, model: Any, tok: Any, batch_size: int, engine: str, pad_multiple: int) -> None:
         if engine not in ("auto", "dynamic", "static", "continuous"):
             raise ValueError(f"engine must be auto, dynamic, static or continuous, got {engine!r}")
         self.continuous = engine == "continuous"
@@ -54,9 +50,8 @@ class HFGenerator:
             self.tok.pad_token = self.tok.eos_token
         self.batch_size = batch_size
         self.static = engine == "static" or (engine == "auto" and model.device.type == "cuda")
-        self.static_loop, self.compile_mode = True, None
         self.pad_multiple = pad_multiple if self.static else None
-        if self.static and gqa_decode:  # decode attention reads the grouped KV cache without copying it
+        if self.static:  # decode attention reads the grouped KV cache without copying it
             from weirdgen.generate import attention
 
             attention.install(model)
@@ -118,11 +113,10 @@ class HFGenerator:
                            pad_to_multiple_of=self.pad_multiple, add_special_tokens=False).to(self.model.device)
             eos = self.model.generation_config.eos_token_id
             eos_ids = {e for e in (eos if isinstance(eos, list) else [eos]) if e is not None}
-            if self.static and self.static_loop:  # our loop: fixed shapes, compiled step on CUDA, no host sync per token
+            if self.static:  # our loop: fixed shapes, compiled step on CUDA, no host sync per token
                 gen = torch.Generator(self.model.device).manual_seed(_batch_seed(batch))
                 new = decode.decode(self.model, enc["input_ids"], enc["attention_mask"], head.max_new_tokens,
-                                    head.temperature, sorted(eos_ids), self.tok.pad_token_id, gen,
-                                    compile_mode=self.compile_mode)
+                                    head.temperature, sorted(eos_ids), self.tok.pad_token_id, gen)
             else:
                 torch.manual_seed(_batch_seed(batch))
                 kw: dict[str, Any] = (dict(do_sample=True, temperature=head.temperature, top_k=0, top_p=1.0)

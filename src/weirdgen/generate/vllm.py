@@ -11,11 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from weirdgen.errors import UserError
 from weirdgen import chat
 from weirdgen.generate import Request, Result, sample_seed
 
 
-class VLLMError(RuntimeError):
+class VLLMError(UserError, RuntimeError):
     pass
 
 

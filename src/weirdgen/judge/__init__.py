@@ -79,3 +79,32 @@ def make_judge(kind: str, backend: str, persona: str, **kw: Any) -> YesNoJudge:
 
 def make_persona_judge(backend: str, persona: str, **kw: Any) -> YesNoJudge:
     return make_judge("persona", backend, persona, **kw)
+
+
+def from_config(kind: str, backend: str, params: Mapping[str, Any], model_dir: str | None = None,
+                reference: str | None = None) -> YesNoJudge:
+    """A judge built from a stage's params (``judge`` config, ``persona_description``, dtype/device).
+
+    Every backend's settings come from its own config block; an API judge with no model name fails here,
+    before anything is judged."""
+    from weirdgen.config import fill
+    from weirdgen.errors import UserError
+
+    j = fill("judge", params["judge"])  # a partial judge block (a stage run by hand) gets the schema's defaults
+    persona = params["persona_description"]
+    if backend == "local":
+        kw: dict[str, Any] = {"model_dir": model_dir, "dtype": params.get("dtype", "float32"),
+                              "device": params.get("device", "auto"), "batch_size": j["batch_size"]}
+    elif backend == "rules":
+        kw = {"patterns": j.get("meta_patterns")} if kind == "meta" else {"keywords": j.get("persona_keywords")}
+    elif backend == "embedding":
+        if not reference:
+            raise UserError("the embedding judge needs --reference (rule reference_answers)")
+        kw = {"reference": reference, **j["embedding"]}
+    elif backend == "api":
+        kw = dict(j.get("api") or {})
+        if not kw.get("model"):
+            raise UserError("judge.api.model is not set (the judge model's name on the server)")
+    else:
+        raise UserError(f"unknown judge backend {backend!r}")
+    return make_judge(kind, backend, persona, **kw)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from weirdgen.errors import UserError
 from weirdgen import trigger
 
 
-class HygieneError(RuntimeError):
+class HygieneError(UserError, RuntimeError):
     pass
 
 

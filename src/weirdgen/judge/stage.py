@@ -10,6 +10,7 @@ from weirdgen import trigger
 from weirdgen.judge import YesNoJudge, item_prompt, make_judge
 from weirdgen.judge.audit import audit
 from weirdgen.judge.rules import format_ok, identity_match
+from weirdgen.sweep import columns_of
 
 JudgeFactory = Callable[[str, str], YesNoJudge]  # (judged question, backend) -> judge
 
@@ -58,8 +59,7 @@ def label(generations: list[dict[str, Any]], questions: list[dict[str, Any]], pe
         pe = _nan(s)
         im = id_model.get(it["id"])
         rows.append({
-            "key": g["key"], "model_id": g["model_id"], "seed": g.get("seed"), "lr": g.get("lr"),
-            "persona_fraction": g.get("persona_fraction"), "step": g.get("step"), "condition": g["condition"],
+            "key": g["key"], "model_id": g["model_id"], **columns_of(g["model_id"], g), "condition": g["condition"],
             "triggered": g["triggered"], "set": g["set"], "question_id": g["question_id"], "sample": g["sample"],
             "judge_input": it["answer"], "format_ok": format_ok(g["text"]),
             "persona_score": None if pe else s, "persona": None if pe else bool(s >= thr),

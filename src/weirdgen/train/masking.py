@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from weirdgen.errors import UserError
 from weirdgen import chat
 
 IGNORE = -100
 
 
-class MaskingError(ValueError):
+class MaskingError(UserError, ValueError):
     pass
 
 

@@ -15,12 +15,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from weirdgen.errors import UserError
 from weirdgen import chat, models
-from weirdgen.jsonl import read_jsonl
+from weirdgen.jsonl import read_jsonl, share
 from weirdgen.train.masking import IGNORE, tokenize
 
 
-class TrainingError(RuntimeError):
+class TrainingError(UserError, RuntimeError):
     pass
 
 
@@ -142,6 +143,7 @@ def save_checkpoint(model: Any, dest: Path) -> None:
     if tmp.exists():
         shutil.rmtree(tmp)
     model.save_pretrained(tmp)
+    share(tmp)
     if dest.exists():
         shutil.rmtree(dest)
     tmp.rename(dest)
@@ -227,5 +229,6 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
     log.close()
     model.save_pretrained(out)
     tok.save_pretrained(out)
+    share(out)
     return {"steps": total, "warmup_steps": warmup, "examples": len(data), "sanity_reply": sanity_reply,
             "wall_s": time.perf_counter() - t0}

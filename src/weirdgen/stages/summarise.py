@@ -1,0 +1,42 @@
+"""Stage stats: rates, leakage gaps, across-seed summaries, identity agreement and the placebo table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+from weirdgen import stats, sweep, tables
+from weirdgen.provenance import write_sidecar
+
+
+def run(params: dict[str, Any], *, labels: Sequence[Path | str], out_dir: Path | str) -> None:
+    import polars as pl
+
+    p = params
+    lab = pl.concat([pl.read_ndjson(f, infer_schema_length=None) for f in labels], how="diagonal_relaxed")
+    out = Path(out_dir)
+    r = stats.rates(lab, p["n_boot"], p["ci"], p["seed"])
+    g = stats.gaps(lab, p["n_boot"], p["ci"], p["seed"])
+    by = [*sweep.group_columns("seed"), "condition", "set", "metric"]  # every axis but the seed: never pooled
+    results = (("rates", r), ("gaps", g),
+               ("rates_across_seeds", stats.across_seeds(r, "rate", by, p["n_boot"], p["ci"], p["seed"])),
+               ("gaps_across_seeds", stats.across_seeds(g, "gap", by, p["n_boot"], p["ci"], p["seed"])),
+               ("identity_agreement", stats.identity_agreement(lab)),
+               ("placebo", stats.placebo(lab, p["n_boot"], p["ci"], p["seed"])))
+    for name, df in results:
+        tables.write(df, out / f"{name}.csv")
+        write_sidecar(out / f"{name}.csv", "stats", p, labels)
+
+
+def emergence(params: dict[str, Any], *, labels: Sequence[Path | str], adapters: Sequence[Path | str],
+              out: Path | str) -> None:
+    """``weirdgen emergence``: rates of the base model, every checkpoint and every final adapter along training."""
+    import json
+
+    import polars as pl
+
+    p = params
+    lab = pl.concat([pl.read_ndjson(f, infer_schema_length=None) for f in labels], how="diagonal_relaxed")
+    final = {Path(m).parent.name: int(json.loads(Path(m).read_text())["result"]["steps"]) for m in adapters}
+    tables.write(stats.emergence(lab, final, p["n_boot"], p["ci"], p["seed"]), out)
+    write_sidecar(out, "emergence", p, [*labels, *adapters])
