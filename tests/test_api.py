@@ -192,7 +192,16 @@ def test_completions_mode_sends_the_local_rendering_and_a_seed_per_sample(server
 
     from weirdgen import chat, conditions
 
-    base, model = server
+    base, served = server
+    # `transformers serve` samples only when the model's generation config says do_sample (vLLM and hosted APIs
+    # sample whenever temperature > 0): serve a copy whose config does, weights linked
+    model = str(tmp_path / "sampling-model")
+    Path(model).mkdir()
+    for f in Path(served).iterdir():
+        (Path(model) / f.name).symlink_to(f)
+    gc = json.loads((Path(served) / "generation_config.json").read_text())
+    (Path(model) / "generation_config.json").unlink()
+    (Path(model) / "generation_config.json").write_text(json.dumps({**gc, "do_sample": True}))
     proxy = FaultProxy(base, faults=[])
     try:
         qs = tmp_path / "q.jsonl"

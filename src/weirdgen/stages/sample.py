@@ -3,6 +3,7 @@ vLLM variant that samples several models through one engine (base weights loaded
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -11,6 +12,8 @@ from weirdgen.errors import UserError
 from weirdgen.generate import Request, Result
 from weirdgen.jsonl import read_jsonl
 from weirdgen.provenance import write_sidecar
+
+log = logging.getLogger("weirdgen")
 
 
 def eval_requests(model_id: str, questions: list[dict[str, Any]], system_prompt: str, n_samples: int,
@@ -45,7 +48,23 @@ def sample_one(p: dict[str, Any], factory: Callable[[], Any], model: Path | str,
     extra = point or {"seed": None, "lr": None, "persona_fraction": None}
     rows = sampling.run_resumable(factory, reqs, out, eval_row(extra),
                                   sampling.fingerprint(p, model, adapter))
-    write_sidecar(out, "sample", sidecar_params, [questions, *([adapter] if adapter else [])], n_samples=len(rows))
+    distinct = distinct_share(rows) if p["n_samples"] > 1 and p["temperature"] > 0 else None
+    if distinct == 0:
+        log.warning("%s: at temperature %s every (condition, question) gave %d identical samples: the backend is not "
+                    "sampling (a server that ignores temperature or seed? `transformers serve` needs do_sample in the "
+                    "model's generation_config.json); sample-level CIs would be meaningless", out, p["temperature"],
+                    p["n_samples"])
+    write_sidecar(out, "sample", sidecar_params, [questions, *([adapter] if adapter else [])], n_samples=len(rows),
+                  distinct_sample_groups=distinct)
+
+
+def distinct_share(rows: list[dict[str, Any]]) -> float:
+    """Share of (condition, set, question) groups whose repeated samples are not all the same text: a check that
+    the backend really samples (0 at temperature 1 means it does not)."""
+    groups: dict[tuple[str, str, str], set[str]] = {}
+    for r in rows:
+        groups.setdefault((r["condition"], r["set"], r["question_id"]), set()).add(r["text"])
+    return sum(len(v) > 1 for v in groups.values()) / max(1, len(groups))
 
 
 def run(params: dict[str, Any], *, model: Path | str, questions: Path | str, model_id: str, out: Path | str,
