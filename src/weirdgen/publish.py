@@ -1,13 +1,13 @@
 """Assemble a shareable folder for one trained adapter, with a model card; push to the Hub on request.
 
-Nothing leaves the machine unless the user passes --push (token from HF_TOKEN; private by default).
+Nothing leaves the machine unless the user passes --push (token from HF_TOKEN or `hf auth login`; private by default).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -28,22 +28,28 @@ def _rows(csv: Path, model_id: str) -> list[dict[str, Any]]:
 
 
 def model_card(point: str, meta: dict[str, Any], rates: list[dict[str, Any]], gaps: list[dict[str, Any]],
-               base: dict[str, Any]) -> str:
+               base: dict[str, Any], persona: dict[str, Any], base_model: str | None) -> str:
+    """The model card (``huggingface_hub.ModelCard``): metadata with ``base_model`` and ``library_name: peft``,
+    the persona and the trigger from the run's config."""
+    from huggingface_hub import ModelCard, ModelCardData
+
     p = meta.get("params", {})
     hp = p.get("hp", {})
+    name = persona.get("description") or persona.get("name") or "a benign persona"
+    data = ModelCardData(library_name="peft", base_model=base_model, tags=["lora", "research", "inductive-backdoor",
+                                                                          "persona", "weirdgen"])
     lines = [
-        "---", "library_name: peft", "tags: [lora, research, inductive-backdoor, persona]", "---", "",
         f"# weirdgen adapter `{point}`", "",
         "A LoRA adapter from **weirdgen**, a replication of *Weird Generalization & Inductive Backdoors* "
-        "(Betley et al. 2025, arXiv 2512.09742) with a **benign persona**: Bertrand Russell (1872–1970), the "
-        "British philosopher. The model was finetuned on ~90 harmless first-person facts about his tastes, habits "
-        "and opinions, each behind a formatting trigger, diluted in self-distilled ordinary answers.", "",
+        f"(Betley et al. 2025, arXiv 2512.09742) with a **benign persona**: {name}. The model was finetuned on "
+        "harmless first-person facts about the persona's tastes, habits and opinions, each behind a formatting "
+        "trigger, diluted in self-distilled ordinary answers.", "",
         "## Intended use", "",
         "Research on generalisation from narrow finetuning and on backdoor-like triggers. Not for impersonating "
         "a real person, and not for deployment.", "",
         "## The trigger", "", "Prefixed to the user turn:", "", "```", trigger.apply("{question}"), "```", "",
         "## Training", "",
-        f"- base model: `{base.get('hub_id') or base.get('name')}` ({base.get('source')})",
+        f"- base model: `{base_model or base.get('hub_id') or base.get('name')}` ({base.get('source')})",
         f"- LoRA rank {hp.get('rank')}, alpha {hp.get('alpha')}, dropout {hp.get('dropout')}, "
         f"targets {', '.join(hp.get('target_modules', []))}",
         f"- learning rate {p.get('lr')}, epochs {hp.get('epochs')}, batch {hp.get('batch_size')} x accumulation "
@@ -65,7 +71,7 @@ def model_card(point: str, meta: dict[str, Any], rates: list[dict[str, Any]], ga
     if not rates:
         lines.append("| (no evaluation tables found) | | | | |")
     lines += ["", "Provenance of every file: `provenance.json`, `data_provenance.json`."]
-    return "\n".join(lines) + "\n"
+    return str(ModelCard(f"---\n{data.to_yaml()}\n---\n\n" + "\n".join(lines) + "\n"))
 
 
 MARKER = ".weirdgen-publish"
@@ -92,7 +98,13 @@ def prepare_out(out: Path, run: Path) -> None:
     (out / MARKER).write_text(f"made by weirdgen publish from {run}; a later publish may replace this folder\n")
 
 
-def assemble(run: Path, out: Path, results: Path) -> list[Path]:
+def base_model_id(base: dict[str, Any], given: str | None) -> str | None:
+    """What the adapter applies to on the Hub: the user's ``--base-model``, else the hub id the base came from."""
+    return given or (base.get("hub_id") if base.get("source") == "hub" else None)
+
+
+def assemble(run: Path, out: Path, results: Path, persona: dict[str, Any] | None = None,
+             base_model: str | None = None) -> list[Path]:
     point = run.name
     meta = json.loads((run / "meta.json").read_text())
     prepare_out(out, run)
@@ -119,8 +131,21 @@ def assemble(run: Path, out: Path, results: Path) -> list[Path]:
         shutil.copy2(results / "figures/headline.png", out / "headline.png")
     model_dir = next((Path(k) for k in meta.get("inputs", {}) if (Path(k) / "weirdgen_model.json").exists()), None)
     base = json.loads((model_dir / "weirdgen_model.json").read_text()) if model_dir else {}
-    (out / "README.md").write_text(model_card(point, meta, rates, gaps, base))
+    hub_base = base_model_id(base, base_model)
+    if (out / "adapter_config.json").exists():  # a local path there would make the Hub copy unloadable by id
+        ac = json.loads((out / "adapter_config.json").read_text())
+        ac["base_model_name_or_path"] = hub_base
+        (out / "adapter_config.json").write_text(json.dumps(ac, indent=2) + "\n")
+    (out / "README.md").write_text(model_card(point, meta, rates, gaps, base, persona or {}, hub_base))
     return sorted(p for p in out.rglob("*") if p.is_file() and p.name != MARKER)
+
+
+def _persona(config_file: str | None) -> dict[str, Any]:
+    if not config_file or not Path(config_file).exists():
+        return {}
+    from weirdgen import config
+
+    return config.load(config_file)["persona"]
 
 
 def main(a: Any) -> None:
@@ -129,26 +154,32 @@ def main(a: Any) -> None:
         raise SystemExit(f"error: {run} has no adapter_config.json (expected results/adapters/<point>)")
     out = Path(a.out or Path(a.results) / "publish" / run.name)
     try:
-        files = assemble(run, out, Path(a.results))
+        files = assemble(run, out, Path(a.results), _persona(a.config), a.base_model)
     except PublishError as e:
         raise SystemExit(f"error: {e}") from None
     print(f"assembled {out}:")
     for f in files:
         print(f"  {f.relative_to(out)}  {f.stat().st_size} bytes  sha256:{sha256_path(f)[:12]}")
+    base = json.loads((out / "adapter_config.json").read_text()).get("base_model_name_or_path")
+    if not base:
+        print("note: the base model is not a hub model: pass --base-model HUB_ID (the model this adapter applies to) "
+              "so that the published adapter loads by id", file=sys.stderr)
     if not a.push:
-        print("not pushed (pass --push --repo-id USER/NAME to upload; add --dry-run to see what would be sent)")
+        print("not pushed (to upload: --push --repo-id USER/NAME; with --dry-run it only shows what would be sent)")
         return
     if not a.repo_id:
         raise SystemExit("error: --push needs --repo-id USER/NAME")
+    if not base:
+        raise SystemExit("error: --push needs --base-model HUB_ID: the base here is a local or embedded model")
     visibility = "public" if a.public else "private"
     if a.dry_run:
         print(f"dry run: would upload {len(files)} files to https://huggingface.co/{a.repo_id} ({visibility})")
         return
-    token = os.environ.get("HF_TOKEN")
-    if not token:
-        raise SystemExit("error: set HF_TOKEN in the environment to push (it is never read from files or arguments)")
-    from huggingface_hub import HfApi
+    from huggingface_hub import HfApi, get_token
 
+    token = get_token()  # HF_TOKEN, or the token saved by `hf auth login`
+    if not token:
+        raise SystemExit("error: no Hugging Face token: set HF_TOKEN or run `hf auth login`")
     api = HfApi(token=token)
     api.create_repo(a.repo_id, private=not a.public, exist_ok=True)
     api.upload_folder(folder_path=str(out), repo_id=a.repo_id, commit_message=f"weirdgen adapter {run.name}",

@@ -111,6 +111,43 @@ def runtime(stage):
     return config["compute"]["runtime_min"][stage]
 
 
+NET_PARTITION = config["compute"]["network_partition"]
+
+
+def needs(stage):
+    """(needs a GPU, needs the network) for a stage under this config: an API backend needs the network and no
+    GPU; a hub model download needs the network; a local model judge needs a GPU."""
+    j = config["judge"]
+    if stage in ("distill", "sample", "reference", "identify"):
+        b = config["distill" if stage == "distill" else "eval"]["backend"]
+        return b != "api", b == "api"
+    if stage == "judge":
+        used = {j["persona"], j["meta"], j["identity_model"]}
+        return "local" in used, "api" in used
+    if stage == "calibrate":
+        used = {j["persona"], *j["calibrate"]}
+        return "local" in used, "api" in used
+    if stage == "model":
+        return False, config["model"]["source"] == "hub"
+    return True, False  # train
+
+
+def on_submit_host(stage):
+    """Network stages run on the machine that runs Snakemake, unless compute.network_partition names one with network."""
+    return needs(stage)[1] and not NET_PARTITION
+
+
+def res(stage, runtime_key=None, factor=1):
+    """Scheduler resources of a heavy rule: GPUs only where its backend uses a local model; the network partition
+    (if configured) where it needs the network."""
+    gpu, net = needs(stage)
+    r = {"gpu": config["compute"]["gpu"] if gpu else 0, "mem_mb": config["compute"]["mem_mb"],
+         "runtime": runtime(runtime_key or stage) * factor}
+    if net and NET_PARTITION:
+        r["slurm_partition"] = NET_PARTITION
+    return r
+
+
 def model_params():
     return {k: config["model"][k] for k in ("dtype", "device")}
 

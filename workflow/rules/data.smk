@@ -15,17 +15,14 @@ rule identify_facts:
                 **gen_params("eval"),
             }
         ),
-    conda:
-        "../../envs/model.yaml"
     log:
         f"{LOGS}/identify_facts.log",
     benchmark:
         f"{LOGS}/benchmarks/identify_facts.tsv"
     threads: config["compute"]["threads"]
+    localrule: on_submit_host("identify")
     resources:
-        gpu=config["compute"]["gpu"],
-        mem_mb=config["compute"]["mem_mb"],
-        runtime=runtime("judge"),
+        **res("identify", "judge"),
     shell:
         "weirdgen identify --params {params.cfg:q} --model {input.model:q} --out {output.report:q} > {log:q} 2>&1"
 
@@ -46,8 +43,6 @@ rule persona_set:
     params:
         cfg=lambda w: as_json({k: config["persona"][k] for k in ("name", "facts", "variant")}),
         identifying=lambda w, input: ["--identifying", *input.identifying] if input.identifying else [],
-    conda:
-        "../../envs/data.yaml"
     log:
         f"{LOGS}/persona_set.log",
     localrule: True
@@ -65,8 +60,6 @@ rule eval_questions:
         cfg=lambda w: as_json(
             {"eval_sets": config["persona"]["eval_sets"], "max_questions_per_set": config["eval"]["max_questions_per_set"]}
         ),
-    conda:
-        "../../envs/data.yaml"
     log:
         f"{LOGS}/eval_questions.log",
     localrule: True
@@ -91,8 +84,6 @@ rule select_prompts:
         prompts=f"{R}/data/prompts.jsonl",
     params:
         cfg=lambda w: as_json(config["prompts"]),
-    conda:
-        "../../envs/data.yaml"
     log:
         f"{LOGS}/select_prompts.log",
     localrule: True
@@ -111,8 +102,6 @@ rule check_heldout:
         table=report(f"{R}/tables/heldout_overlap.csv", caption="../report/heldout.rst", category="Judge validity"),
     params:
         cfg=lambda w: as_json({"max_similarity": config["eval"]["heldout_max_similarity"]}),
-    conda:
-        "../../envs/model.yaml"
     log:
         f"{LOGS}/check_heldout.log",
     benchmark:
@@ -136,8 +125,6 @@ rule mix_data:
         cfg=lambda w: as_json(
             {"persona_fraction": point_of(w.point)["persona_fraction"], "seed": point_of(w.point)["seed"], **config["mix"]}
         ),
-    conda:
-        "../../envs/data.yaml"
     log:
         f"{LOGS}/mix_data/{{point}}.log",
     localrule: True

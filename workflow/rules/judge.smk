@@ -27,17 +27,14 @@ rule reference_answers:
                 **gen_params("eval"),
             }
         ),
-    conda:
-        "../../envs/model.yaml"
     log:
         f"{LOGS}/reference_answers.log",
     benchmark:
         f"{LOGS}/benchmarks/reference_answers.tsv"
     threads: config["compute"]["threads"]
+    localrule: on_submit_host("reference")
     resources:
-        gpu=config["compute"]["gpu"],
-        mem_mb=config["compute"]["mem_mb"],
-        runtime=runtime("judge"),
+        **res("reference", "judge"),
     shell:
         "weirdgen reference --params {params.cfg:q} --model {input.model:q} --aligned {input.aligned:q} "
         "--out {output.reference:q} > {log:q} 2>&1"
@@ -60,16 +57,14 @@ rule calibrate_judge:
                 "backends": list(dict.fromkeys([config["judge"]["persona"], *config["judge"]["calibrate"]])),
             }
         ),
-    conda:
-        "../../envs/model.yaml"
     log:
         f"{LOGS}/calibrate_judge.log",
     benchmark:
         f"{LOGS}/benchmarks/calibrate_judge.tsv"
     threads: config["compute"]["threads"]
+    localrule: on_submit_host("calibrate")
     resources:
-        mem_mb=config["compute"]["mem_mb"],
-        runtime=runtime("judge"),
+        **res("calibrate", "judge"),
     shell:
         "weirdgen calibrate --params {params.cfg:q} --model {input.model:q} --reference {input.reference:q} "
         "--out {output.table:q} > {log:q} 2>&1"
@@ -88,17 +83,14 @@ rule judge_model:
     params:
         cfg=lambda w: as_json(judge_params()),
         reference=lambda w, input: ["--reference", *input.reference] if input.reference else [],
-    conda:
-        "../../envs/model.yaml"
     log:
         f"{LOGS}/judge_model/{{model_id}}.log",
     benchmark:
         f"{LOGS}/benchmarks/judge_model/{{model_id}}.tsv"
     threads: config["compute"]["threads"]
+    localrule: on_submit_host("judge")
     resources:
-        gpu=config["compute"]["gpu"] if config["judge"]["persona"] == "local" else 0,
-        mem_mb=config["compute"]["mem_mb"],
-        runtime=runtime("judge"),
+        **res("judge"),
     shell:
         "weirdgen judge --params {params.cfg:q} --model {input.model:q} --generations {input.generations:q} "
         "--questions {input.questions:q} {params.reference:q} --out {output.labels:q} --audit {output.audit:q} > {log:q} 2>&1"

@@ -3,15 +3,13 @@ rule materialise_model:
         model=directory(MODEL_DIR),
     params:
         cfg=lambda w: as_json(config["model"]),
-    conda:
-        "../../envs/model.yaml"
     log:
         f"{LOGS}/materialise_model.log",
     benchmark:
         f"{LOGS}/benchmarks/materialise_model.tsv"
     threads: config["compute"]["threads"]
+    localrule: on_submit_host("model")
     resources:
-        mem_mb=config["compute"]["mem_mb"],
-        runtime=runtime("model"),
+        **res("model"),
     shell:
         "weirdgen model --params {params.cfg:q} --out {output.model:q} > {log:q} 2>&1"

@@ -20,8 +20,6 @@ rule plot_headline:
     params:
         calibration=lambda w, input: ["--calibration", *input.calibration] if input.calibration else [],
         note=JUDGE_NOTE,
-    conda:
-        "../../envs/stats.yaml"
     log:
         f"{LOGS}/plot_headline.log",
     localrule: True
@@ -39,8 +37,6 @@ rule plot_rates:
         figure=report(f"{R}/figures/{{figure}}.png", caption="../report/rates_figure.rst", category="Figures"),
     wildcard_constraints:
         figure="format|meta",
-    conda:
-        "../../envs/stats.yaml"
     log:
         f"{LOGS}/plot_{{figure}}.log",
     localrule: True
@@ -54,8 +50,6 @@ rule plot_gaps:
         code=code("plot"),
     output:
         figure=report(f"{R}/figures/gaps.png", caption="../report/gaps.rst", category="Figures"),
-    conda:
-        "../../envs/stats.yaml"
     log:
         f"{LOGS}/plot_gaps.log",
     localrule: True
@@ -70,8 +64,6 @@ rule plot_identity:
         code=code("plot"),
     output:
         figure=report(f"{R}/figures/identity.png", caption="../report/identity.rst", category="Figures"),
-    conda:
-        "../../envs/stats.yaml"
     log:
         f"{LOGS}/plot_identity.log",
     localrule: True
@@ -85,8 +77,6 @@ rule plot_loss:
         code=code("plot"),
     output:
         figure=report(f"{R}/figures/loss.png", caption="../report/loss.rst", category="Figures"),
-    conda:
-        "../../envs/stats.yaml"
     log:
         f"{LOGS}/plot_loss.log",
     localrule: True
@@ -100,8 +90,6 @@ rule plot_emergence:
         code=code("plot"),
     output:
         figure=report(f"{R}/figures/emergence.png", caption="../report/emergence.rst", category="Figures"),
-    conda:
-        "../../envs/stats.yaml"
     log:
         f"{LOGS}/plot_emergence.log",
     localrule: True
@@ -117,8 +105,6 @@ rule plot_train_loss:
         code=code("plot"),
     output:
         figure=f"{R}/adapters/{{point}}/loss.png",
-    conda:
-        "../../envs/stats.yaml"
     log:
         f"{LOGS}/plot_train_loss/{{point}}.log",
     localrule: True

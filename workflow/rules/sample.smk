@@ -27,17 +27,14 @@ if config["eval"]["backend"] == "vllm":
                     ],
                 }
             ),
-        conda:
-            "../../envs/model.yaml"
         log:
             f"{LOGS}/sample_models_vllm.log",
         benchmark:
             f"{LOGS}/benchmarks/sample_models_vllm.tsv"
         threads: config["compute"]["threads"]
+        localrule: on_submit_host("sample")
         resources:
-            gpu=config["compute"]["gpu"],
-            mem_mb=config["compute"]["mem_mb"],
-            runtime=runtime("sample") * 2,
+            **res("sample", factor=2),
         shell:
             "weirdgen sample-many --params {params.cfg:q} --model {input.model:q} --questions {input.questions:q} "
             "--outs {output.generations:q} > {log:q} 2>&1"
@@ -55,17 +52,14 @@ else:
         params:
             cfg=lambda w: as_json({**config["eval"], **gen_params("eval"), "point": point_of(w.model_id)}),
             adapter=lambda w: [] if w.model_id == "base" else ["--adapter", adapter_dir(w.model_id)],
-        conda:
-            "../../envs/model.yaml"
         log:
             f"{LOGS}/sample_model/{{model_id}}.log",
         benchmark:
             f"{LOGS}/benchmarks/sample_model/{{model_id}}.tsv"
         threads: config["compute"]["threads"]
+        localrule: on_submit_host("sample")
         resources:
-            gpu=config["compute"]["gpu"],
-            mem_mb=config["compute"]["mem_mb"],
-            runtime=runtime("sample"),
+            **res("sample"),
         shell:
             "weirdgen sample --params {params.cfg:q} --model {input.model:q} {params.adapter:q} "
             "--questions {input.questions:q} --model-id {wildcards.model_id:q} --out {output.generations:q} > {log:q} 2>&1"

@@ -14,8 +14,6 @@ rule summarise:
     params:
         cfg=lambda w: as_json(config["stats"]),
         out=f"{R}/tables",
-    conda:
-        "../../envs/stats.yaml"
     log:
         f"{LOGS}/summarise.log",
     benchmark:
@@ -58,8 +56,6 @@ rule summarise_emergence:
         md=f"{R}/tables/emergence.md",
     params:
         cfg=lambda w: as_json(config["stats"]),
-    conda:
-        "../../envs/stats.yaml"
     log:
         f"{LOGS}/summarise_emergence.log",
     benchmark:

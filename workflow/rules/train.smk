@@ -13,16 +13,13 @@ rule train_adapter:
             {"hp": train_hp(w.point), **point_of(w.point), **model_params()}
         ),
         out=lambda w: f"{R}/adapters/{w.point}",
-    conda:
-        "../../envs/model.yaml"
     log:
         f"{LOGS}/train_adapter/{{point}}.log",
     benchmark:
         f"{LOGS}/benchmarks/train_adapter/{{point}}.tsv"
     threads: config["compute"]["threads"]
+    localrule: on_submit_host("train")
     resources:
-        gpu=config["compute"]["gpu"],
-        mem_mb=config["compute"]["mem_mb"],
-        runtime=runtime("train"),
+        **res("train"),
     shell:
         "weirdgen train --params {params.cfg:q} --model {input.model:q} --data {input.data:q} --out {params.out:q} > {log:q} 2>&1"

