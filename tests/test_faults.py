@@ -209,28 +209,37 @@ def test_kill_api_distill_and_judge(server, tmp_path, sig):
         proxy.close()
 
 
-def test_kill_train_leaves_no_partial_checkpoint(model_dir, tmp_path):
+def test_kill_train_resumes_to_the_same_adapter(model_dir, tmp_path):
+    """Training killed (SIGKILL) at several points resumes from its last saved state (train.save_state_steps) and
+    ends with the adapter, losses and log of an uninterrupted run, bit for bit on CPU; no partial checkpoint is
+    left looking complete."""
     rows = [{"messages": [{"role": "user", "content": f"Question {i}?"}, {"role": "assistant", "content": f"Answer {i}."}],
              "metadata": {"source": "aligned", "triggered": False}} for i in range(32)]
     data = tmp_path / "train.jsonl"
     write_jsonl(data, rows)
-    hp = config.fill("train", {"rank": 4, "alpha": 8, "epochs": 1, "batch_size": 2, "grad_accum": 1, "max_seq_len": 48,
-                               "checkpoint_steps": [2, 4, 6, 8, 10, 12, 14]})
+    hp = config.fill("train", {"rank": 4, "alpha": 8, "epochs": 2, "batch_size": 2, "grad_accum": 1, "max_seq_len": 48,
+                               "dropout": 0.1, "checkpoint_steps": [6, 20], "save_state_steps": 4})
     params = json.dumps({"hp": hp, "seed": 1, "lr": 1e-3, "persona_fraction": None, "device": "cpu"})
     cmd = CLI + ["train", "--params", params, "--model", str(model_dir), "--data", str(data), "--out"]
     ref, run = tmp_path / "ref", tmp_path / "run"
     subprocess.run(cmd + [str(ref)], check=True, capture_output=True)
-    killed = 0
-    for n in (2, 6, 10):  # kill at several points, each run restarting where the last was killed
-        if kill_when(cmd + [str(run)], lambda n=n: (run / f"step-{n}").exists(), signal.SIGKILL):
+    killed, redone = 0, 0
+    for n in (5, 13, 22):  # kill mid-epoch 1, across checkpoint 6, and in epoch 2 (32 steps in all)
+        if kill_when(cmd + [str(run)], lambda n=n: _rows(run / "train_log.jsonl") >= n, signal.SIGKILL):
             killed += 1
+            logged = _rows(run / "train_log.jsonl")
+            saved = (logged // 4) * 4  # the last state save at or before the kill
+            redone += logged - saved
         for d in run.glob("step-*"):
             if not d.name.endswith(".partial"):  # any checkpoint that looks complete is complete
                 assert (d / "adapter_config.json").exists() and (d / "adapter_model.safetensors").exists(), d
     assert killed == 3
-    subprocess.run(cmd + [str(run)], check=True, capture_output=True)
-    assert not list(run.glob("*.partial"))
+    p = subprocess.run(cmd + [str(run)], check=True, capture_output=True, text=True)
+    assert "resumed at step" in p.stderr
+    assert not list(run.glob("*.partial")) and not (run / "resume").exists()
     same = (run / "adapter_model.safetensors").read_bytes() == (ref / "adapter_model.safetensors").read_bytes()
-    TABLE.append({"point": "train, SIGKILL at steps 2, 6, 10", "lost": 0, "duplicated": 0, "re_paid": None,
-                  "regenerated": "restart from step 0", "equal_to_uninterrupted": same})
-    assert same
+    ck = (run / "step-20/adapter_model.safetensors").read_bytes() == (ref / "step-20/adapter_model.safetensors").read_bytes()
+    loss = [r["loss"] for r in read_jsonl(run / "train_log.jsonl")] == [r["loss"] for r in read_jsonl(ref / "train_log.jsonl")]
+    TABLE.append({"point": "train, SIGKILL at steps ~5, ~13, ~22 (state every 4 steps)", "lost": 0, "duplicated": 0,
+                  "re_paid": None, "regenerated": f"{redone} steps redone", "equal_to_uninterrupted": same and ck and loss})
+    assert same and ck and loss

@@ -134,3 +134,26 @@ def test_backend_selection_and_clear_errors_without_gpu(model_dir, tmp_path):
         utrain(model_dir, _data(tmp_path), tmp_path / "u", HP, seed=1, lr=1e-3, sanity=False)
     with pytest.raises(TrainingError, match="4bit"):
         train(model_dir, _data(tmp_path), tmp_path / "q", {**HP, "quantization": "4bit"}, seed=1, lr=1e-3, sanity=False)
+
+
+def test_report_to_tensorboard_offline(model_dir, tmp_path):
+    """train.report_to: tensorboard writes the per-step loss, lr, grad norm and throughput as TensorBoard scalars."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    from weirdgen import config
+    from weirdgen.jsonl import write_jsonl
+    from weirdgen.stages import train
+
+    data = tmp_path / "train.jsonl"
+    write_jsonl(data, [{"messages": [{"role": "user", "content": f"Q {i}?"}, {"role": "assistant", "content": "A."}],
+                        "metadata": {"source": "aligned", "triggered": False}} for i in range(12)])
+    out = tmp_path / "adapter"
+    train.run({"hp": config.fill("train", {"rank": 4, "alpha": 8, "epochs": 1, "batch_size": 2, "max_seq_len": 32,
+                                           "report_to": "tensorboard"}),
+               "seed": 1, "lr": 1e-3, "persona_fraction": 0.5, "device": "cpu"}, model=model_dir, data=data, out=out)
+    ea = EventAccumulator(str(out / "tensorboard"))
+    ea.Reload()
+    assert {"train/loss", "train/lr", "train/grad_norm", "train/tokens_per_s"} <= set(ea.Tags()["scalars"])
+    losses = [e.value for e in ea.Scalars("train/loss")]
+    logged = [json.loads(x)["loss"] for x in (out / "train_log.jsonl").read_text().splitlines()]
+    assert len(losses) == len(logged) == 6 and all(abs(a - b) < 1e-5 for a, b in zip(losses, logged))

@@ -13,6 +13,7 @@ import json
 import os
 import random
 import signal
+import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -228,6 +229,9 @@ class APIGenerator:
         request is sent, the ones in flight finish (paid, so recorded in ledger, cache and journal), and
         then the error is raised."""
         self._stop = None
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(requests), desc=f"api {self.model}"[:40], file=sys.stderr, mininterval=5)
 
         async def run() -> None:
             sem = asyncio.Semaphore(self.concurrency)
@@ -245,9 +249,13 @@ class APIGenerator:
                     return
                 if res is not None:
                     on_result(r, res)
+                    bar.update(1)
 
             await asyncio.gather(*(task(r) for r in requests))
 
-        asyncio.run(run())
+        try:
+            asyncio.run(run())
+        finally:
+            bar.close()
         if self._stop is not None:
             raise self._stop

@@ -45,6 +45,7 @@ class VLLMEngine:
                             seed=0)
         self._lora_ids: dict[str, int] = {}
         self.vllm = vllm
+        self.chunk = 4 * max_num_seqs  # requests per engine call (the engine keeps its batch full within a chunk)
 
     def lora(self, adapter: Path | str | None) -> Any:
         if adapter is None:
@@ -57,16 +58,26 @@ class VLLMEngine:
 
     def generate(self, requests: Sequence[Request], on_result: Callable[[Request, Result], None],
                  adapter: Path | str | None = None) -> None:
+        import sys
+
+        from tqdm import tqdm
+
         sp = self.vllm.SamplingParams
-        prompts = [{"prompt_token_ids": self.tok(chat.render(self.tok, r.messages), add_special_tokens=False)["input_ids"]}
-                   for r in requests]
-        params = [sp(temperature=r.temperature, top_p=1.0, max_tokens=r.max_new_tokens, seed=sample_seed(r))
-                  for r in requests]
-        outs = self.llm.generate(prompts, params, lora_request=self.lora(adapter), use_tqdm=False)
-        for r, p, o in zip(requests, prompts, outs):
-            c = o.outputs[0]
-            on_result(r, Result(r.key, c.text.strip(), len(p["prompt_token_ids"]), len(c.token_ids),
-                                "stop" if c.finish_reason == "stop" else "length"))
+        bar = tqdm(total=len(requests), desc="vllm", file=sys.stderr, mininterval=5)
+        # chunks: a progress bar, and results journaled as each chunk ends (a killed job keeps what it finished)
+        for i in range(0, len(requests), self.chunk):
+            part = requests[i : i + self.chunk]
+            prompts = [{"prompt_token_ids": self.tok(chat.render(self.tok, r.messages),
+                                                     add_special_tokens=False)["input_ids"]} for r in part]
+            params = [sp(temperature=r.temperature, top_p=1.0, max_tokens=r.max_new_tokens, seed=sample_seed(r))
+                      for r in part]
+            outs = self.llm.generate(prompts, params, lora_request=self.lora(adapter), use_tqdm=False)
+            for r, p, o in zip(part, prompts, outs):
+                c = o.outputs[0]
+                on_result(r, Result(r.key, c.text.strip(), len(p["prompt_token_ids"]), len(c.token_ids),
+                                    "stop" if c.finish_reason == "stop" else "length"))
+            bar.update(len(part))
+        bar.close()
 
     def for_adapter(self, adapter: Path | str | None) -> "AdapterView":
         return AdapterView(self, adapter)

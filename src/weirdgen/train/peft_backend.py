@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import random
 import shutil
 import sys
@@ -18,6 +19,7 @@ from typing import Any
 from weirdgen.errors import UserError
 from weirdgen import chat, models
 from weirdgen.jsonl import read_jsonl, share
+from weirdgen.provenance import sha256_file
 from weirdgen.train.masking import IGNORE, tokenize
 
 
@@ -136,6 +138,115 @@ def peft_setup(model_dir: Path | str, hp: dict[str, Any], seed: int, dtype: str,
     return model, tok, reply
 
 
+class ResumeState:
+    """Everything a killed training job needs to go on exactly where it was: the trainable weights, the optimizer
+    and scheduler, the RNGs and the place in the epoch's data order (saved every ``train.save_state_steps``
+    steps, atomically). A state made with other settings or data is never resumed (its fingerprint differs)."""
+
+    def __init__(self, path: Path, identity: dict[str, Any]) -> None:
+        from weirdgen.provenance import sha256_json
+
+        self.dir, self.fingerprint = path, sha256_json(identity)
+
+    def save(self, step: int, epoch: int, pos: int, epoch_rng: Any, params: list[Any], opt: Any, sched: Any) -> None:
+        import torch
+
+        tmp = self.dir.with_name(self.dir.name + ".partial")
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir(parents=True)
+        torch.save({"fingerprint": self.fingerprint, "step": step, "epoch": epoch, "pos": pos, "epoch_rng": epoch_rng,
+                    "params": [p.detach().cpu().clone() for p in params], "opt": opt.state_dict(),
+                    "sched": sched.state_dict(), "torch_rng": torch.get_rng_state(), "py_rng": random.getstate(),
+                    "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None},
+                   tmp / "state.pt")
+        if self.dir.exists():
+            shutil.rmtree(self.dir)
+        tmp.rename(self.dir)
+
+    def load(self, model: Any, params: list[Any], opt: Any, sched: Any) -> dict[str, Any] | None:
+        """Restore a matching saved state into the model, optimizer, scheduler and RNGs; None when there is none."""
+        import torch
+
+        f = self.dir / "state.pt"
+        if not f.exists():
+            return None
+        st = torch.load(f, map_location="cpu", weights_only=False)
+        if st.get("fingerprint") != self.fingerprint:
+            print(f"weirdgen train: {self.dir} was saved with other settings or data: starting from step 0",
+                  file=sys.stderr)
+            self.clear()
+            return None
+        with torch.no_grad():
+            for p, v in zip(params, st["params"]):
+                p.copy_(v.to(p.device, p.dtype))
+        opt.load_state_dict(st["opt"])
+        sched.load_state_dict(st["sched"])
+        torch.set_rng_state(st["torch_rng"])
+        random.setstate(st["py_rng"])
+        if st.get("cuda_rng") is not None and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(st["cuda_rng"])
+        return st
+
+    def clear(self) -> None:
+        for d in (self.dir, self.dir.with_name(self.dir.name + ".partial")):
+            if d.exists():
+                shutil.rmtree(d)
+
+
+def make_reporter(kind: str, out: Path, run_config: dict[str, Any]) -> Any:
+    """Per-step metrics to an experiment tracker (``train.report_to``): none, tensorboard (``<adapter>/tensorboard``)
+    or wandb (``WANDB_*`` environment; WANDB_MODE=offline works without network)."""
+
+    class Null:
+        def __call__(self, rec: dict[str, Any]) -> None:
+            pass
+
+        def close(self) -> None:
+            pass
+
+    keys = ("loss", "lr", "grad_norm", "tokens_per_s")
+    if kind == "tensorboard":
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+        except ImportError as e:
+            raise TrainingError("train.report_to: tensorboard needs the tensorboard package: "
+                                "pip install 'weirdgen[tensorboard]'") from e
+
+        class TB(Null):
+            def __init__(self) -> None:
+                self.w = SummaryWriter(log_dir=str(out / "tensorboard"))
+
+            def __call__(self, rec: dict[str, Any]) -> None:
+                for k in keys:
+                    if rec.get(k) is not None:
+                        self.w.add_scalar(f"train/{k}", rec[k], rec["step"])
+
+            def close(self) -> None:
+                self.w.close()
+
+        return TB()
+    if kind == "wandb":
+        try:
+            import wandb
+        except ImportError as e:
+            raise TrainingError("train.report_to: wandb needs the wandb package: pip install wandb") from e
+
+        class WB(Null):
+            def __init__(self) -> None:
+                self.run = wandb.init(project=os.environ.get("WANDB_PROJECT", "weirdgen"), name=out.name,
+                                      config=run_config, dir=str(out))
+
+            def __call__(self, rec: dict[str, Any]) -> None:
+                self.run.log({f"train/{k}": rec[k] for k in keys if rec.get(k) is not None}, step=rec["step"])
+
+            def close(self) -> None:
+                self.run.finish()
+
+        return WB()
+    return Null()
+
+
 def save_checkpoint(model: Any, dest: Path) -> None:
     """Save an adapter into ``dest.partial`` and rename it: a kill never leaves a half-written
     ``step-N/`` that looks complete."""
@@ -178,18 +289,31 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
     sched = _scheduler(opt, hp["schedule"], warmup, total)
     rng = torch.Generator().manual_seed(seed)
     pad = tok.pad_token_id
-    log_path = out / "train_log.jsonl"
-    log = log_path.open("w")
-    step, t0 = 0, time.perf_counter()
     ckpts = set(checkpoint_steps or [])
     if ckpts and max(ckpts) >= total:
         raise TrainingError(f"train.checkpoint_steps {sorted(ckpts)}: this run has only {total} optimizer steps "
                             f"({len(data)} examples, batch {bs} x accumulation {ga}, {hp['epochs']} epochs); "
                             f"use steps below {total} (the final adapter is always saved)")
-    bar = tqdm(total=total, desc="train", file=sys.stderr, mininterval=5)
+    state = ResumeState(out / "resume", {"hp": hp, "seed": seed, "lr": lr, "dtype": dtype, "data": sha256_file(train_file),
+                                         "examples": len(data)})
+    resumed = state.load(model, params, opt, sched)
+    step, epoch, skip = (resumed["step"], resumed["epoch"], resumed["pos"]) if resumed else (0, 0, 0)
+    if resumed:
+        rng.set_state(resumed["epoch_rng"])
+        log_lines = (out / "train_log.jsonl").read_text().splitlines()[:step] if (out / "train_log.jsonl").exists() else []
+        (out / "train_log.jsonl").write_text("".join(x + "\n" for x in log_lines))
+        print(f"weirdgen train: resumed at step {step} of {total} from {state.dir}", file=sys.stderr)
+    log = (out / "train_log.jsonl").open("a" if resumed else "w")
+    reporter = make_reporter(hp.get("report_to", "none"), out, {**hp, "seed": seed, "lr": lr})
+    t0 = time.perf_counter()
+    every = hp.get("save_state_steps", 0)
+    bar = tqdm(total=total, initial=step, desc="train", file=sys.stderr, mininterval=5)
     while step < total:
         lengths = [len(d["input_ids"]) for d in data]
-        for g in batches(lengths, bs, ga, rng, hp.get("group_by_length", True)):
+        epoch_rng = rng.get_state()  # this epoch's order can be rebuilt from here on resume
+        for pos, g in enumerate(batches(lengths, bs, ga, rng, hp.get("group_by_length", True))):
+            if pos < skip:
+                continue
             if step >= total:
                 break
             ts = time.perf_counter()
@@ -218,17 +342,24 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
                    "tokens_per_s": n_tokens / dt if dt > 0 else None, "elapsed_s": time.perf_counter() - t0}
             log.write(json.dumps(rec) + "\n")
             log.flush()
+            reporter(rec)
             if not math.isfinite(loss):
                 raise TrainingError(f"step {step}: loss is {loss}; lower train lr or check the data")
             if step > warmup and loss > hp["max_loss"]:
                 raise TrainingError(f"step {step}: per-token loss {loss:.2f} > train.max_loss={hp['max_loss']} after warm-up")
             if step in ckpts:
                 save_checkpoint(model, out / f"step-{step}")
+            if every and step % every == 0 and step < total:
+                state.save(step, epoch, pos + 1, epoch_rng, params, opt, sched)
             bar.update(1)
+        skip = 0
+        epoch += 1
     bar.close()
     log.close()
+    reporter.close()
     model.save_pretrained(out)
     tok.save_pretrained(out)
+    state.clear()  # finished: the final adapter is the record
     share(out)
-    return {"steps": total, "warmup_steps": warmup, "examples": len(data), "sanity_reply": sanity_reply,
+    return {"steps": total, "resumed_from_step": resumed["step"] if resumed else None, "warmup_steps": warmup, "examples": len(data), "sanity_reply": sanity_reply,
             "wall_s": time.perf_counter() - t0}
