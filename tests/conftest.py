@@ -75,7 +75,7 @@ def shared_data() -> Path:
 
 def copy_repo_inputs(dst: Path) -> None:
     """Copy what a workflow run reads (Snakefile, workflow/, data/, config/) into dst."""
-    for name in ("Snakefile", "workflow", "data", "config", "profiles", "envs", "src"):
+    for name in ("Snakefile", "workflow", "data", "config", "profiles", "src"):
         src = ROOT / name
         if src.is_dir():
             shutil.copytree(src, dst / name, symlinks=True, ignore=shutil.ignore_patterns("__pycache__"))

@@ -92,3 +92,55 @@ def test_workflow_through_slurm(tmp_path, model_dir):
         assert rule in seen, (rule, sorted(seen))
         assert re.search(r"gres/gpu[:=]1|gpu:1", seen[rule]), seen[rule][:2000]
     assert "localrule" not in seen and "summarise" not in seen  # cheap aggregation stays local
+
+
+LOCALRULES = """
+import json, sys
+from pathlib import Path
+from snakemake.api import SnakemakeApi
+from snakemake.settings.types import ConfigSettings, OutputSettings, ResourceSettings
+with SnakemakeApi(OutputSettings()) as api:
+    w = api.workflow(resource_settings=ResourceSettings(), snakefile=Path("Snakefile"), workdir=Path("."),
+                     config_settings=ConfigSettings(configfiles=[Path(sys.argv[1])]))._workflow
+    print(json.dumps(sorted(w._localrules)))
+"""
+
+
+def test_readme_cluster_commands_run_as_printed(tmp_path):
+    """Every `snakemake --profile profiles/slurm ...` line of the README, exactly as printed (plus -n), builds the
+    paper DAG on the local SLURM; network stages run on the submit host, GPUs only where a local model runs."""
+    why = _slurm_ready()
+    if why:
+        if os.environ.get("CI"):
+            pytest.fail(f"SLURM expected in CI but {why}")
+        pytest.skip(why)
+    lines = sorted({x.strip() for x in (ROOT / "README.md").read_text().splitlines()
+                    if x.strip().startswith("snakemake --profile profiles/slurm")})
+    lines += re.findall(r"`(snakemake --profile profiles/slurm[^`]*)`", (ROOT / "config/paper.yaml").read_text())
+    assert lines, "no cluster command in the README"
+    wd = tmp_path / "wf"
+    wd.mkdir()
+    copy_repo_inputs(wd)
+    env = {**os.environ, "OPENAI_API_KEY": "sk-dry-run"}  # paper.yaml judges through an API: preflight asks for the key
+    for line in lines:
+        argv = line.split("#")[0].split()
+        assert argv[0] == "snakemake"
+        p = subprocess.run([sys.executable, "-m", *argv, "-n"], cwd=wd, env=env, capture_output=True, text=True,
+                           timeout=300)
+        out = p.stdout + p.stderr
+        assert p.returncode == 0, (line, out[-4000:])
+        local = json.loads(subprocess.run([sys.executable, "-c", LOCALRULES, argv[argv.index("--configfile") + 1]],
+                                          cwd=wd, env=env, capture_output=True, text=True, check=True).stdout)
+        jobs = {}
+        for block in re.split(r"\n(?=(?:local)?rule \w+:)", out):
+            m = re.match(r"(?:local)?rule (\w+):", block)
+            if m and m.group(1) != "all":
+                res = re.search(r"resources: ([^\n]+)", block)
+                keep = [x for x in (res.group(1) if res else "").split(", ") if x.split("=")[0] in ("gpu", "slurm_partition")]
+                jobs[m.group(1)] = ("submit host" if m.group(1) in local else "sbatch", ", ".join(keep))
+        print(f"\n{line}\n" + "\n".join(f"  {k:22s} {v[0]:12s} {v[1] if v[0] == 'sbatch' else ''}"
+                                          for k, v in sorted(jobs.items())))
+        assert jobs["materialise_model"][0] == "submit host"  # a hub download: compute nodes often have no internet
+        assert jobs["judge_model"][0] == "submit host" and "gpu=0" in jobs["judge_model"][1]  # the API judge
+        assert jobs["train_adapter"][0] == "sbatch" and "gpu=1" in jobs["train_adapter"][1]
+        assert jobs["sample_model"][0] == "sbatch" and "gpu=1" in jobs["sample_model"][1]

@@ -133,8 +133,11 @@ def needs(stage):
 
 
 def on_submit_host(stage):
-    """Network stages run on the machine that runs Snakemake, unless compute.network_partition names one with network."""
-    return needs(stage)[1] and not NET_PARTITION
+    """Network stages run on the machine that runs Snakemake, unless compute.network_partition names one with network.
+    A stage that needs both a GPU and the network (calibrating a local and an API judge together) goes to the GPU
+    partition, whose nodes must then reach the API."""
+    gpu, net = needs(stage)
+    return net and not gpu and not NET_PARTITION
 
 
 def res(stage, runtime_key=None, factor=1):
@@ -143,7 +146,7 @@ def res(stage, runtime_key=None, factor=1):
     gpu, net = needs(stage)
     r = {"gpu": config["compute"]["gpu"] if gpu else 0, "mem_mb": config["compute"]["mem_mb"],
          "runtime": runtime(runtime_key or stage) * factor}
-    if net and NET_PARTITION:
+    if net and not gpu and NET_PARTITION:
         r["slurm_partition"] = NET_PARTITION
     return r
 
