@@ -95,18 +95,22 @@ def _questions(tmp: Path) -> Path:
     return q
 
 
+def _kill_damage_rerun(base: list[str], ref: Path, out: Path, kill_at: int, total: int, point: str, field: str) -> None:
+    """Reference run; a run killed once ``kill_at`` rows are journaled; journal damaged; rerun; compare."""
+    subprocess.run(base + [str(ref)], check=True, capture_output=True)
+    assert kill_when(base + [str(out)], lambda: _rows(_journal(out)) >= kill_at, signal.SIGKILL)
+    good = damage(_journal(out))
+    subprocess.run(base + [str(out)], check=True, capture_output=True)
+    row = record(point, read_jsonl(ref), read_jsonl(out), total - good, None, field)
+    assert row["lost"] == row["duplicated"] == 0 and row["equal_to_uninterrupted"], row
+
+
 def test_kill_distill_and_sample_transformers(model_dir, tmp_path):
     prompts = _prompts(tmp_path, 16)
     dparams = json.dumps({"temperature": 0.0, "max_new_tokens": 8, "seed": 1, "batch_size": 1, "device": "cpu"})
     ref_out, out = tmp_path / "ref/aligned.jsonl", tmp_path / "run/aligned.jsonl"
     base = CLI + ["distill", "--params", dparams, "--model", str(model_dir), "--prompts", str(prompts), "--out"]
-    subprocess.run(base + [str(ref_out)], check=True, capture_output=True)
-    assert kill_when(base + [str(out)], lambda: _rows(_journal(out)) >= 5, signal.SIGKILL)
-    good = damage(_journal(out))
-    subprocess.run(base + [str(out)], check=True, capture_output=True)
-    row = record("distill, transformers, SIGKILL + torn/corrupt journal", read_jsonl(ref_out), read_jsonl(out),
-                 16 - good, None, "messages")
-    assert row["lost"] == row["duplicated"] == 0 and row["equal_to_uninterrupted"], row
+    _kill_damage_rerun(base, ref_out, out, 5, 16, "distill, transformers, SIGKILL + torn/corrupt journal", "messages")
 
     q = _questions(tmp_path)
     sparams = json.dumps({"system_prompt": "You are a helpful assistant.", "n_samples": 2, "temperature": 1.0,
@@ -114,13 +118,7 @@ def test_kill_distill_and_sample_transformers(model_dir, tmp_path):
     ref_g, g = tmp_path / "ref/gen.jsonl", tmp_path / "run/gen.jsonl"
     base = CLI + ["sample", "--params", sparams, "--model", str(model_dir), "--questions", str(q), "--model-id", "base",
                   "--out"]
-    subprocess.run(base + [str(ref_g)], check=True, capture_output=True)
-    assert kill_when(base + [str(g)], lambda: _rows(_journal(g)) >= 10, signal.SIGKILL)
-    good = damage(_journal(g))
-    subprocess.run(base + [str(g)], check=True, capture_output=True)
-    row = record("sample, transformers T=1, SIGKILL + torn/corrupt journal", read_jsonl(ref_g), read_jsonl(g),
-                 32 - good, None, "text")
-    assert row["lost"] == row["duplicated"] == 0 and row["equal_to_uninterrupted"], row
+    _kill_damage_rerun(base, ref_g, g, 10, 32, "sample, transformers T=1, SIGKILL + torn/corrupt journal", "text")
 
     # the local judge (no journal: a killed judge stage recomputes its labels, which must equal the reference)
     jparams = json.dumps({"judge": config.fill("judge", {"persona": "local", "batch_size": 4}), "device": "cpu",
