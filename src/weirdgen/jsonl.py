@@ -31,7 +31,7 @@ def iter_jsonl(path: Path | str) -> Iterator[tuple[int, dict[str, Any]]]:
             try:
                 obj = json.loads(raw)
             except json.JSONDecodeError as e:
-                raise DataError(p, n, None, f"invalid JSON ({e.msg} at column {e.colno})") from None
+                raise DataError(p, n, None, f"invalid JSON ({e.msg}, column {e.colno})") from None
             if not isinstance(obj, dict):
                 raise DataError(p, n, None, f"expected a JSON object, got {type(obj).__name__}")
             yield n, obj
@@ -147,7 +147,7 @@ class KeyedAppender:
                     else:
                         k = key(obj)
                 except json.JSONDecodeError as e:
-                    problem = f"invalid JSON ({e.msg} at column {e.colno})"
+                    problem = f"invalid JSON ({e.msg}, column {e.colno})"
                 except (KeyError, TypeError) as e:
                     problem = f"row has no usable key ({type(e).__name__}: {e})"
                 if problem:
