@@ -2,8 +2,9 @@
 
 import numpy as np
 import polars as pl
+import pytest
 
-from weirdgen import stats
+from weirdgen import stats, sweep
 
 
 def _labels(rates_by_q, n_per_q, cond="sys_trigger", model="base", seed=0):
@@ -59,10 +60,13 @@ def test_seed_determinism_and_across_seeds():
     df = pl.DataFrame(_labels([0.4] * 10, 10))
     assert stats.rates(df, n_boot=500, seed=3).equals(stats.rates(df, n_boot=500, seed=3))
     t = pl.DataFrame({"model_id": ["a", "b", "c"], "seed": [1, 2, 3], "lr": [1e-4] * 3, "rate": [0.2, 0.4, 0.6]})
-    s = stats.across_seeds(t, "rate", ["lr"], n_boot=2000).row(0, named=True)
+    by = sweep.group_columns("seed")  # every axis but the seed (absent ones are null columns)
+    s = stats.across_seeds(t, "rate", by, n_boot=2000).row(0, named=True)
     assert s["n_seeds"] == 3 and abs(s["mean"] - 0.4) < 1e-9 and s["ci_lo_seeds"] < 0.4 < s["ci_hi_seeds"]
-    one = stats.across_seeds(t.head(1), "rate", ["lr"], n_boot=2000).row(0, named=True)
+    one = stats.across_seeds(t.head(1), "rate", by, n_boot=2000).row(0, named=True)
     assert one["ci_lo_seeds"] is None
+    with pytest.raises(ValueError, match="would pool the sweep axes"):
+        stats.across_seeds(t, "rate", ["lr"])  # pooling persona fractions or epochs as seeds is refused
 
 
 def test_parse_errors_counted_not_dropped_and_identity_agreement():

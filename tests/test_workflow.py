@@ -242,16 +242,19 @@ def test_editing_training_code_reruns_training_and_downstream(run):
     assert planned_jobs(wd, "config/tiny.yaml") == {}
 
 
-def _touch_then_plan(wd: Path, rel: str, target: str = "all") -> dict[str, int]:
-    """Edit a package file (mtime), list the jobs Snakemake plans, then age the file again."""
+def _edit_then_plan(wd: Path, rel: str, target: str = "all") -> dict[str, int]:
+    """Edit a package file (a comment appended: Snakemake 9 ignores a bare touch), list the jobs Snakemake plans,
+    then restore the file and age it again."""
     import os
     import time
 
     src = wd / "src/weirdgen" / rel
-    os.utime(src)  # "saved in an editor"
+    text = src.read_text()
+    src.write_text(text + "\n# edited\n")
     try:
         jobs = planned_jobs(wd, "config/tiny.yaml", target)
     finally:
+        src.write_text(text)
         old = time.time() - 10 ** 6
         os.utime(src, (old, old))
     jobs.pop("all", None)
@@ -262,7 +265,7 @@ def test_editing_trigger_reruns_every_stage_that_uses_it_and_nothing_else(run):
     """The code inputs are derived from each stage's imports: trigger.py reaches persona data, training, sampling and
     judging; it does not reach the model, the prompts or the distillation (which never see the trigger)."""
     wd, _, _ = run
-    jobs = _touch_then_plan(wd, "trigger.py")
+    jobs = _edit_then_plan(wd, "trigger.py")
     for rule in ("persona_set", "mix_data", "train_adapter", "sample_model", "judge_model"):
         assert rule in jobs, (rule, jobs)
     assert jobs["sample_model"] == 5 and jobs["judge_model"] == 5  # base, two adapters, two checkpoints
@@ -273,7 +276,7 @@ def test_editing_trigger_reruns_every_stage_that_uses_it_and_nothing_else(run):
 
 def test_editing_plots_reruns_only_figures(run):
     wd, _, _ = run
-    jobs = _touch_then_plan(wd, "plots.py")
+    jobs = _edit_then_plan(wd, "plots.py")
     assert jobs and all(r.startswith("plot_") for r in jobs), jobs
     assert jobs["plot_train_loss"] == 2 and jobs["plot_headline"] == 1
 
