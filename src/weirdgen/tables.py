@@ -9,12 +9,15 @@ from weirdgen.jsonl import write_text
 
 
 def markdown(df: Any) -> str:
-    """A polars frame as a Markdown table (floats rounded to 3 places)."""
+    """A polars frame as a Markdown table (measurements rounded to 3 places; sweep axes such as lr=0.0002 kept)."""
     import polars as pl
+
+    from weirdgen.sweep import COLUMNS
 
     if df.is_empty():
         return "(no rows)\n"
-    d = df.with_columns([pl.col(c).round(3) for c, t in df.schema.items() if t in (pl.Float64, pl.Float32)])
+    d = df.with_columns([pl.col(c).round(3) for c, t in df.schema.items()
+                         if t in (pl.Float64, pl.Float32) and c not in COLUMNS])
     lines = ["| " + " | ".join(d.columns) + " |", "|" + "---|" * len(d.columns)]
     lines += ["| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in d.iter_rows()]
     return "\n".join(lines) + "\n"
