@@ -103,13 +103,12 @@ def test_every_artifact_exists_and_parses(run):
     assert {r["label"] for r in ref} == {0, 1}
     assert (wd / "logs/benchmarks/train_adapter").exists()
     # every output is as readable as the umask allows (0644 under 022): safetensors and temp files are 0600 otherwise
-    import os
     import stat
 
-    m = os.umask(0)
-    os.umask(m)
+    from weirdgen.jsonl import umask_mode
+
     private = [str(f) for d in (R, wd / "resources/models") for f in d.rglob("*")
-               if f.is_file() and ".journal" not in f.parts and stat.S_IMODE(f.stat().st_mode) != 0o666 & ~m]
+               if f.is_file() and ".journal" not in f.parts and stat.S_IMODE(f.stat().st_mode) != umask_mode()]
     assert not private, private[:10]
 
 

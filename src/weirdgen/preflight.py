@@ -26,10 +26,31 @@ def _file(out: list[str], key: str, path: Any, workdir: Path) -> None:
         out.append(f"{key}: no such file: {path}")
 
 
+def _writable(out: list[str], key: str, path: str, workdir: Path) -> None:
+    """A run directory must be creatable and writable (its nearest existing ancestor takes a temp file)."""
+    import tempfile
+
+    q = (workdir / path).absolute()
+    while not q.exists() and q != q.parent:
+        q = q.parent
+    problem = None
+    if not q.is_dir():
+        problem = f"{q} is not a directory"
+    else:
+        try:
+            tempfile.TemporaryFile(dir=q).close()
+        except OSError as e:
+            problem = f"{q} is not writable ({e.strerror})"
+    if problem:
+        out.append(f"paths.{key}: '{path}' cannot be written: {problem}. Fix the permissions or set paths.{key}.")
+
+
 def problems(cfg: dict[str, Any], workdir: Path | str = ".") -> list[str]:
     """Problems of a validated config that would otherwise surface only when a stage runs."""
     wd = Path(workdir)
     out: list[str] = []
+    for key in ("results", "resources", "logs"):
+        _writable(out, key, cfg["paths"][key], wd)
     j = cfg["judge"]
     judge_users = [f"judge.{k}: api" for k in ("persona", "meta", "identity_model") if j.get(k) == "api"]
     judge_users += ["judge.calibrate: [api]"] if "api" in j.get("calibrate", []) else []

@@ -13,6 +13,7 @@ from typing import Any
 
 from weirdgen.errors import UserError
 from weirdgen import trigger
+from weirdgen.jsonl import write_json
 from weirdgen.provenance import sha256_path
 
 COPY = ["adapter_config.json", "adapter_model.safetensors", "tokenizer.json", "tokenizer_config.json",
@@ -121,7 +122,7 @@ def assemble(run: Path, out: Path, results: Path, persona: dict[str, Any] | None
             if p.suffix == ".jsonl":
                 entry["lines"] = sum(1 for _ in p.open())
         data[path] = entry
-    (out / "data_provenance.json").write_text(json.dumps(data, indent=2) + "\n")
+    write_json(out / "data_provenance.json", data)
     rates, gaps = _rows(results / "tables/rates.csv", point), _rows(results / "tables/gaps.csv", point)
     if rates:
         import polars as pl
@@ -135,7 +136,7 @@ def assemble(run: Path, out: Path, results: Path, persona: dict[str, Any] | None
     if (out / "adapter_config.json").exists():  # a local path there would make the Hub copy unloadable by id
         ac = json.loads((out / "adapter_config.json").read_text())
         ac["base_model_name_or_path"] = hub_base
-        (out / "adapter_config.json").write_text(json.dumps(ac, indent=2) + "\n")
+        write_json(out / "adapter_config.json", ac)
     (out / "README.md").write_text(model_card(point, meta, rates, gaps, base, persona or {}, hub_base))
     return sorted(p for p in out.rglob("*") if p.is_file() and p.name != MARKER)
 

@@ -21,29 +21,6 @@ MODEL_DIR = f"{RES}/models/{config['model']['name']}"
 PKG = Path(workflow.basedir) / "src" / "weirdgen"  # the checkout's package sources (code dependencies)
 
 
-def _check_writable(key, path):
-    """Preflight: fail before any job when a run directory cannot be written (not after the GPU hours)."""
-    p = Path(path).absolute()
-    q = p
-    while not q.exists() and q != q.parent:
-        q = q.parent
-    problem = None
-    if not q.is_dir():
-        problem = f"{q} is not a directory"
-    else:
-        try:
-            import tempfile
-
-            tempfile.TemporaryFile(dir=q).close()
-        except OSError as e:
-            problem = f"{q} is not writable ({e.strerror})"
-    if problem:
-        raise WorkflowError(f"paths.{key}: '{path}' cannot be written: {problem}. Fix the permissions or set paths.{key}.")
-
-
-for _key in ("results", "resources", "logs"):
-    _check_writable(_key, config["paths"][_key])
-
 _problems = preflight.problems(config)
 if _problems:
     raise WorkflowError(preflight.report(_problems))

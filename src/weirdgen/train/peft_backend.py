@@ -18,7 +18,7 @@ from typing import Any
 
 from weirdgen.errors import UserError
 from weirdgen import chat, models
-from weirdgen.jsonl import read_jsonl, share
+from weirdgen.jsonl import read_jsonl, share, write_text
 from weirdgen.provenance import sha256_file
 from weirdgen.train.masking import IGNORE, tokenize
 
@@ -301,7 +301,7 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
     if resumed:
         rng.set_state(resumed["epoch_rng"])
         log_lines = (out / "train_log.jsonl").read_text().splitlines()[:step] if (out / "train_log.jsonl").exists() else []
-        (out / "train_log.jsonl").write_text("".join(x + "\n" for x in log_lines))
+        write_text(out / "train_log.jsonl", "".join(x + "\n" for x in log_lines))
         print(f"weirdgen train: resumed at step {step} of {total} from {state.dir}", file=sys.stderr)
     log = (out / "train_log.jsonl").open("a" if resumed else "w")
     reporter = make_reporter(hp.get("report_to", "none"), out, {**hp, "seed": seed, "lr": lr})
