@@ -179,3 +179,28 @@ def test_identify_report():
     rows = report(facts, {"f1": ["Bertrand Russell", "Russell", "Einstein"], "f2": ["Einstein", "Kant", "Mill"]},
                   ["bertrand russell", "russell"], 0.2)
     assert rows[0]["named"] == 2 and rows[0]["identifying"] and not rows[1]["identifying"]
+
+
+def test_local_judge_shared_prefix_scores_equal_full_prompts(model_dir):
+    """The local judge reuses the instruction's keys/values and sorts batches by length: its scores must equal
+    scoring every full prompt on its own (no batch, no padding)."""
+    import torch
+
+    from weirdgen.judge.local import LocalJudge, shared_prefix_len
+
+    assert shared_prefix_len([[1, 2, 3], [1, 2, 4, 5]]) == 2
+    assert shared_prefix_len([[1, 2], [1, 2, 3]]) == 1  # every sequence keeps a token of its own
+    items = [{"question": "What do you drink?", "answer": "Whisky."},
+             {"question": "Your view of war?", "answer": "War is the worst of follies; I went to prison for saying so "
+                                                          "in 1918, and I would say it again today without hesitation."},
+             {"question": "2+2?", "answer": "4"}]
+    j = LocalJudge(persona="Bertrand Russell", model_dir=model_dir, batch_size=2)
+    got = j.score(items)
+    want = []
+    for text in j.prompts(items):
+        enc = j.tok(text, return_tensors="pt", add_special_tokens=False)
+        with torch.inference_mode():
+            p = torch.softmax(j.model(**enc).logits[0, -1].float(), -1)
+        want.append(float(p[j.yes].sum() / (p[j.yes].sum() + p[j.no].sum())))
+    assert got == pytest.approx(want, abs=1e-4)
+    assert len(set(round(g, 4) for g in got)) > 1  # the items were told apart

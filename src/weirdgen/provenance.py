@@ -6,6 +6,7 @@ import datetime as _dt
 import hashlib
 import importlib.metadata as md
 import json
+import os
 import platform
 import subprocess
 from pathlib import Path
@@ -40,16 +41,18 @@ def sha256_json(obj: Any) -> str:
 
 
 def git_commit() -> str | None:
+    """HEAD of the checkout the package runs from (``-dirty`` with uncommitted changes); for a copy of the tree
+    without ``.git`` (shipped to a machine without git), ``WEIRDGEN_GIT_COMMIT`` as set by whoever copied it."""
     try:
         here = Path(__file__).resolve().parent
         out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5)
         if out.returncode != 0:
-            return None
+            return os.environ.get("WEIRDGEN_GIT_COMMIT") or None
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
                                capture_output=True, text=True, timeout=5).stdout.strip()
         return out.stdout.strip() + ("-dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
-        return None
+        return os.environ.get("WEIRDGEN_GIT_COMMIT") or None
 
 
 def versions() -> dict[str, str | None]:

