@@ -66,7 +66,7 @@ run)
   cp -r "$ROOT"/{Snakefile,workflow,src,config,data,profiles,pyproject.toml} "$GW/wg/"
   cp "$GW"/x/data/*.jsonl "$GW/wg/data/local/" 2>/dev/null || true
   printf '#!/bin/sh\nexec python3 -m weirdgen.cli "$@"\n' > "$GW/bin/weirdgen"; chmod +x "$GW/bin/weirdgen"
-  export PYTHONPATH=$GW/wg/src:$GW/site PATH=$GW/bin:$GW/site/bin:$PATH
+  export PYTHONPATH=$GW/wg/src:$GW/site PATH=$GW/bin:$GW/site/bin:$PATH WEIRDGEN_JOBS_PER_GPU=3
   WEIRDGEN_GIT_COMMIT=$(cat "$GW/x/commit"); export WEIRDGEN_GIT_COMMIT
   cd "$GW/wg"
   nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true

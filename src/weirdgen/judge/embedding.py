@@ -30,29 +30,38 @@ def embed_model_dir() -> Path:
 
 
 class Embedder:
-    """Mean-pooled, L2-normalised sentence embeddings with transformers (no sentence-transformers needed)."""
+    """Mean-pooled, L2-normalised sentence embeddings with transformers (no sentence-transformers needed).
 
-    def __init__(self, model_dir: Path | str | None = None, batch_size: int = 64) -> None:
+    On the GPU when there is one (the held-out check embeds every training answer: 440 s on a GPU machine's CPU
+    for the paper's 3000 aligned answers); texts are batched in order of length (less padding), the output keeps
+    the input order."""
+
+    def __init__(self, model_dir: Path | str | None = None, batch_size: int = 64, device: str = "auto") -> None:
         from transformers import AutoModel, AutoTokenizer
+
+        from weirdgen.models import device as pick
 
         d = Path(model_dir) if model_dir else embed_model_dir()
         self.tok = AutoTokenizer.from_pretrained(d)
-        self.model = AutoModel.from_pretrained(d).eval()
+        self.device = pick(device)
+        self.model = AutoModel.from_pretrained(d).eval().to(self.device)
         self.batch_size = batch_size
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
         import torch
 
-        out = []
-        for i in range(0, len(texts), self.batch_size):
-            enc = self.tok(list(texts[i : i + self.batch_size]), padding=True, truncation=True, max_length=256,
-                           return_tensors="pt")
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), self.model.config.hidden_size), dtype=np.float32)
+        for i in range(0, len(order), self.batch_size):
+            idx = order[i : i + self.batch_size]
+            enc = self.tok([texts[j] for j in idx], padding=True, truncation=True, max_length=256,
+                           return_tensors="pt").to(self.device)
             with torch.inference_mode():
                 h = self.model(**enc).last_hidden_state
             m = enc["attention_mask"].unsqueeze(-1).float()
             v = (h * m).sum(1) / m.sum(1).clamp_min(1e-9)
-            out.append(torch.nn.functional.normalize(v, dim=-1).numpy())
-        return np.concatenate(out) if out else np.zeros((0, 384))
+            out[idx] = torch.nn.functional.normalize(v, dim=-1).float().cpu().numpy()
+        return out
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 0.1, iters: int = 50) -> tuple[np.ndarray, float]:
