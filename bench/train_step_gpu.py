@@ -1,0 +1,107 @@
+"""Where a training step's time goes on a GPU: the product's own `weirdgen.train.peft_backend.train` on the real
+paper-protocol mix (whole-run tokens/s from its log), then the same step (micro_batches, _collate,
+target_loss_sum, clip, AdamW) timed phase by phase with CUDA synchronisation and profiled (top operators, kernel
+launches). Random-init weights of the model's architecture (timing only).
+
+    python bench/train_step_gpu.py --model-dir DIR_WITH_CONFIG_AND_TOKENIZER --data train.jsonl --steps 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import time
+from pathlib import Path
+
+import torch
+
+from weirdgen import config
+from weirdgen.jsonl import read_jsonl, write_jsonl
+from weirdgen.train import peft_backend as pb
+from weirdgen.train.masking import tokenize
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model-dir", required=True)
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--steps", type=int, default=60)
+    ap.add_argument("--micro-batch-tokens", type=int, default=16384)
+    a = ap.parse_args()
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    work = Path("/tmp/train_step_model")
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(a.model_dir, work)
+    AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(work), dtype=torch.bfloat16).save_pretrained(work)
+    rows = read_jsonl(a.data)[: a.steps * 16]
+    data = Path("/tmp/train_step_data.jsonl")
+    write_jsonl(data, rows)
+    for mbt in (None, a.micro_batch_tokens):
+        hp = config.fill("train", {"epochs": 1, "batch_size": 8, "grad_accum": 2, "max_seq_len": 1024,
+                                   "micro_batch_tokens": mbt, "save_state_steps": 0})
+        out = Path(f"/tmp/train_step_out_{mbt}")
+        shutil.rmtree(out, ignore_errors=True)
+        t = time.perf_counter()
+        info = pb.train(work, data, out, hp, seed=1, lr=2e-4, dtype="bfloat16", device="cuda", sanity=False)
+        log = [json.loads(x) for x in (out / "train_log.jsonl").read_text().splitlines()]
+        tok = sum(r["tokens"] for r in log)
+        print(f"weirdgen train, micro_batch_tokens={mbt}: {info['steps']} steps, {tok} tokens, loop {info['wall_s']:.1f} s "
+              f"({tok / info['wall_s']:.0f} tokens/s, {info['wall_s'] / info['steps'] * 1000:.0f} ms/step), "
+              f"call {time.perf_counter() - t:.1f} s")
+    # the same step, phase by phase
+    hp = config.fill("train", {"micro_batch_tokens": a.micro_batch_tokens})
+    model, tok, _ = pb.peft_setup(work, hp, 1, "bfloat16", "cuda", False)
+    ex = [tokenize(tok, r["messages"], 1024) for r in rows]
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=2e-4)
+    phases: dict[str, float] = {}
+
+    def tick(name: str, t0: float) -> float:
+        torch.cuda.synchronize()
+        t1 = time.perf_counter()
+        phases[name] = phases.get(name, 0.0) + t1 - t0
+        return t1
+
+    steps = [ex[i : i + 16] for i in range(0, len(ex), 16)]
+    for k, g in enumerate(steps):
+        if k == 3:
+            phases.clear()
+        t = time.perf_counter()
+        micro = pb.micro_batches(g, 8, a.micro_batch_tokens)
+        n_target = sum(sum(1 for x in d["labels"][1:] if x != -100) for m in micro for d in m)
+        bs = [{k2: v.to("cuda") for k2, v in pb._collate(m, tok.pad_token_id).items()} for m in micro]
+        t = tick("collate+copy", t)
+        for b in bs:
+            ce = pb.target_loss_sum(model, b)
+            t = tick("forward", t)
+            (ce / n_target).backward()
+            t = tick("backward", t)
+            ce.item()
+        torch.nn.utils.clip_grad_norm_(params, 1.0).item()
+        t = tick("clip", t)
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        t = tick("optimizer", t)
+    n = len(steps) - 3
+    print("per step (ms): " + ", ".join(f"{k} {v / n * 1000:.1f}" for k, v in phases.items()))
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+        for g in steps[:5]:
+            for m in pb.micro_batches(g, 8, a.micro_batch_tokens):
+                b = {k2: v.to("cuda") for k2, v in pb._collate(m, tok.pad_token_id).items()}
+                pb.target_loss_sum(model, b).backward()
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+        torch.cuda.synchronize()
+    ev = prof.key_averages()
+    launches = sum(e.count for e in ev if e.key in ("cudaLaunchKernel", "cuLaunchKernel", "cudaLaunchKernelExC"))
+    print(f"kernel launches per step: {launches / 5:.0f}")
+    print(ev.table(sort_by="self_cpu_time_total", row_limit=15))
+    print(ev.table(sort_by="self_device_time_total", row_limit=10))
+
+
+if __name__ == "__main__":
+    main()
