@@ -135,6 +135,7 @@ class FaultProxy:
         self.faults = list(self.FAULTS if faults is None else faults)
         self.seen: list[str] = []
         self.bodies: list[dict] = []  # every request body received, parsed
+        self.headers: list[dict[str, str]] = []  # and its headers
         self.lock = threading.Lock()
         proxy = self
 
@@ -146,6 +147,7 @@ class FaultProxy:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 with proxy.lock:
                     proxy.bodies.append(json.loads(body))
+                    proxy.headers.append(dict(self.headers.items()))
                     fault = proxy.faults.pop(0) if proxy.faults else "ok"
                     proxy.seen.append(fault)
                 if fault in ("429", "500"):

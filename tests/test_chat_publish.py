@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -154,3 +155,58 @@ def test_published_adapter_loads_by_itself_and_its_card_parses(model_dir, tmp_pa
     base = AutoModelForCausalLM.from_pretrained(model_dir)
     m = PeftModel.from_pretrained(base, out)  # the published folder as it is
     assert m.peft_config["default"].r == 4
+
+
+def test_chat_hf_router_request_shape(server, tmp_path):
+    """`weirdgen chat` as against the Hugging Face router: the token from huggingface_hub's lookup (here the saved
+    login, HF_TOKEN unset) goes out as a bearer header, the model name verbatim; the token is never printed or saved."""
+    pexpect = pytest.importorskip("pexpect")
+    from conftest import FaultProxy
+
+    base, model = server
+    hf_home = tmp_path / "hf"
+    hf_home.mkdir()
+    token = "hf_weirdgenTEST0123456789"
+    (hf_home / "token").write_text(token)  # what `hf auth login` saves
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "OPENAI_API_KEY")}
+    env["HF_HOME"] = str(hf_home)
+    proxy = FaultProxy(base, faults=[])
+    try:
+        child = pexpect.spawn(sys.executable, ["-m", "weirdgen.cli", "chat", "--api-base", proxy.url, "--api-model", model,
+                                               "--hf-token", "--trigger", "--max-new-tokens", "8"],
+                              encoding="utf-8", timeout=240, cwd=str(tmp_path), env=env)
+        child.expect("you> ")
+        child.sendline("Who are you?")
+        child.expect("you> ")
+        child.sendline("/save log.jsonl")
+        child.expect("you> ")
+        child.sendline("/quit")
+        child.expect(pexpect.EOF)
+        shown = child.before or ""
+    finally:
+        proxy.close()
+    (body,), (headers,) = proxy.bodies, proxy.headers
+    auth = {k.lower(): v for k, v in headers.items()}["authorization"]
+    assert auth == f"Bearer {token}"
+    assert body["model"] == model and body["stream"] is True
+    assert body["messages"] == [{"role": "user", "content": trigger.apply("Who are you?")}]
+    assert token not in shown and token not in (tmp_path / "log.jsonl").read_text()
+
+
+def test_chat_api_key_lookup(monkeypatch, tmp_path):
+    from weirdgen.chatcli import HF_ROUTER, api_key
+
+    monkeypatch.setenv("HF_HOME", str(tmp_path))
+    for k in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "OPENAI_API_KEY"):
+        monkeypatch.delenv(k, raising=False)
+    with pytest.raises(SystemExit, match="HF_TOKEN or run `hf auth login`"):
+        api_key(HF_ROUTER, None)
+    monkeypatch.setenv("HF_TOKEN", "hf_env")
+    assert api_key(HF_ROUTER, None) == "hf_env"
+    assert api_key("http://localhost:8000/v1", None) == "EMPTY"  # a local server gets no Hugging Face token
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-x")
+    assert api_key("http://localhost:8000/v1", None) == "sk-x"
+    monkeypatch.setenv("MY_KEY", "k")
+    assert api_key(HF_ROUTER, "MY_KEY") == "k"
+    with pytest.raises(SystemExit, match="NOPE is not set"):
+        api_key(HF_ROUTER, "NOPE")

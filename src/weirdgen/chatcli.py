@@ -89,12 +89,40 @@ def _local_streamer(model_dir: str, adapter: str | None, max_new_tokens: int,
     return stream, render
 
 
-def _api_streamer(base_url: str, model: str, key_env: str, max_new_tokens: int) -> tuple[Callable[..., Iterator[str]], Callable[[list], str]]:
-    import os
+HF_ROUTER = "https://router.huggingface.co/v1"
 
+
+def api_key(base_url: str, key_env: str | None, hf_token: bool = False) -> str:
+    """The bearer token for a chat server, from the environment or the Hugging Face login only.
+
+    ``--api-key-env NAME`` reads that variable. The Hugging Face router (any ``*.huggingface.co`` host), or
+    ``--hf-token``, takes huggingface_hub's own lookup: ``HF_TOKEN``, then the token ``hf auth login`` saved.
+    Otherwise ``OPENAI_API_KEY``, and a local server without one gets a placeholder.
+    """
+    import os
+    from urllib.parse import urlparse
+
+    if key_env:
+        key = os.environ.get(key_env)
+        if key:
+            return key
+        if hf_token or (urlparse(base_url).hostname or "").endswith("huggingface.co"):
+            raise SystemExit(f"error: --api-key-env {key_env} is not set")
+        return "EMPTY"
+    if hf_token or (urlparse(base_url).hostname or "").endswith("huggingface.co"):
+        from huggingface_hub import get_token
+
+        token = get_token()
+        if not token:
+            raise SystemExit("error: the Hugging Face router needs a token: set HF_TOKEN or run `hf auth login`")
+        return token
+    return os.environ.get("OPENAI_API_KEY") or "EMPTY"
+
+
+def _api_streamer(base_url: str, model: str, key: str, max_new_tokens: int) -> tuple[Callable[..., Iterator[str]], Callable[[list], str]]:
     import openai
 
-    client = openai.OpenAI(base_url=base_url, api_key=os.environ.get(key_env) or "EMPTY")
+    client = openai.OpenAI(base_url=base_url, api_key=key)
 
     def stream(msgs: list, temperature: float) -> Iterator[str]:
         for ev in client.chat.completions.create(model=model, messages=msgs, temperature=temperature,
@@ -169,7 +197,10 @@ def main(a: Any) -> None:
     if not a.api_base and not a.model:
         raise SystemExit("error: give --model DIR (and optionally --adapter DIR) or --api-base URL --api-model NAME")
     if a.api_base:
-        stream, render = _api_streamer(a.api_base, a.api_model, a.api_key_env, a.max_new_tokens)
+        if not a.api_model:
+            raise SystemExit("error: --api-base needs --api-model NAME (on the Hugging Face router: <repo>[:provider])")
+        key = api_key(a.api_base, a.api_key_env, a.hf_token)
+        stream, render = _api_streamer(a.api_base, a.api_model, key, a.max_new_tokens)
     else:
         engine = pick_engine(a.engine)
         print(f"[engine: {engine}]", file=sys.stderr)

@@ -66,7 +66,12 @@ COMMANDS: dict[str, tuple[str, str, tuple[tuple[str, dict[str, Any]], ...]]] = {
     "chat": ("weirdgen.chatcli:main", "chat with the base model, an adapter, or an API server",
              (opt("--model"), opt("--adapter"), opt("--system"), ("--trigger", {"action": "store_true"}),
               ("--temperature", {"type": float, "default": 1.0}), ("--max-new-tokens", {"type": int, "default": 128}),
-              opt("--api-base"), opt("--api-model"), ("--api-key-env", {"default": "OPENAI_API_KEY"}),
+              opt("--api-base", help="OpenAI-compatible server, e.g. http://localhost:8000/v1 or the Hugging Face router "
+                                    "https://router.huggingface.co/v1"),
+              opt("--api-model", help="model name on the server (router: <repo>[:provider])"),
+              opt("--api-key-env", help="environment variable holding the key (default: OPENAI_API_KEY; the router: "
+                                        "HF_TOKEN or your `hf auth login` token)"),
+              ("--hf-token", {"action": "store_true", "help": "send your Hugging Face token (HF_TOKEN or the saved login)"}),
               ("--engine", {"choices": ["auto", "transformers", "unsloth"], "default": "auto",
                             "help": "local engine: auto = Unsloth fast inference when installed on a GPU"}))),
     "publish": ("weirdgen.publish:main", "assemble a shareable folder for one adapter (and push it on request)",

@@ -112,12 +112,46 @@ def materialise(model_cfg: dict[str, Any], out: Path | str) -> dict[str, Any]:
         info.update(path=str(src.resolve()))
     else:  # schema forbids
         raise ModelError(f"unknown model.source {source!r}")
+    kwargs = model_cfg.get("chat_template_kwargs") or {}
+    if kwargs:
+        bake_template_kwargs(tmp, kwargs)
+        info.update(chat_template_kwargs=kwargs)
     write_json(tmp / MARKER, info)
     share(tmp)
     if out.exists():
         shutil.rmtree(out)
     tmp.rename(out)
     return info
+
+
+def template_with_kwargs(template: str, kwargs: dict[str, Any]) -> str:
+    """The chat template with ``kwargs`` fixed as Jinja variables (``{%- set enable_thinking = false %}``).
+
+    A top-level ``set`` shadows what a caller passes to ``apply_chat_template``, so every render of this
+    tokenizer (training, masking, sampling, the local judge, chat, a published adapter) sees the same mode.
+    """
+    import json
+
+    head = ""
+    for k, v in kwargs.items():
+        if not k.isidentifier():
+            raise ModelError(f"model.chat_template_kwargs: '{k}' is not a template variable name")
+        if not isinstance(v, (bool, int, float, str)) and v is not None:
+            raise ModelError(f"model.chat_template_kwargs.{k}: only true/false, numbers and strings can be fixed")
+        lit = "none" if v is None else json.dumps(v)  # JSON true/false/numbers/strings are Jinja literals
+        head += "{%- set " + k + " = " + lit + " %}"
+    return head + template
+
+
+def bake_template_kwargs(model_dir: Path, kwargs: dict[str, Any]) -> None:
+    """Rewrite the tokenizer in ``model_dir`` so its chat template always renders with ``kwargs``."""
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(model_dir)
+    if not isinstance(tok.chat_template, str):
+        raise ModelError(f"{model_dir}: model.chat_template_kwargs needs a tokenizer with one chat template")
+    tok.chat_template = template_with_kwargs(tok.chat_template, kwargs)
+    tok.save_pretrained(model_dir)
 
 
 def _pkg_version(name: str) -> str | None:
