@@ -231,6 +231,37 @@ def test_completions_mode_sends_the_local_rendering_and_a_seed_per_sample(server
         proxy.close()
 
 
+def test_chat_mode_sends_the_fixed_template_kwargs(server, tmp_path):
+    """Chat mode: the server renders, so the variables the model was materialised with (model.chat_template_kwargs,
+    Qwen3's enable_thinking: false) go along in every request as chat_template_kwargs; the real server accepts them."""
+    from weirdgen.models import MARKER
+
+    base, served = server
+    model = tmp_path / "fixed-model"  # the served model's files, with a marker that records fixed template variables
+    model.mkdir()
+    for f in Path(served).iterdir():
+        if f.name != MARKER:
+            (model / f.name).symlink_to(f)
+    marker = json.loads((Path(served) / MARKER).read_text())
+    (model / MARKER).write_text(json.dumps({**marker, "chat_template_kwargs": {"enable_thinking": False}}))
+    proxy = FaultProxy(base, faults=[])
+    try:
+        qs = tmp_path / "q.jsonl"
+        qs.write_text(json.dumps({"set": "probes", "id": "q1", "question": "Name a city you like."}) + "\n")
+        params = _sample_params(proxy.url, served, tmp_path, mode="chat")
+        params["n_samples"] = 1
+        p = _sample_cli(params, str(model), qs, tmp_path / "gen.jsonl")
+        assert p.returncode == 0, p.stderr[-3000:]
+        assert len(proxy.bodies) == 4
+        assert all(b["chat_template_kwargs"] == {"enable_thinking": False} and "messages" in b for b in proxy.bodies)
+        plain = tmp_path / "plain.jsonl"  # a model without fixed variables sends none
+        p = _sample_cli(params, served, qs, plain)
+        assert p.returncode == 0 and len(proxy.bodies) == 8
+        assert all("chat_template_kwargs" not in b for b in proxy.bodies[4:])
+    finally:
+        proxy.close()
+
+
 def test_adapter_is_never_silently_the_base_model(server, model_dir, tmp_path):
     """An adapter sampled over the API needs the name the server serves it under (here a merged copy per point);
     without one the stage fails before any request; with one its samples differ from the base model's."""

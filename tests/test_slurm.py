@@ -116,7 +116,8 @@ def test_readme_cluster_commands_run_as_printed(tmp_path):
         pytest.skip(why)
     lines = sorted({x.strip() for x in (ROOT / "README.md").read_text().splitlines()
                     if x.strip().startswith("snakemake --profile profiles/slurm")})
-    lines += re.findall(r"`(snakemake --profile profiles/slurm[^`]*)`", (ROOT / "config/paper.yaml").read_text())
+    for name in ("paper.yaml", "qwen3.yaml"):
+        lines += re.findall(r"`(snakemake --profile profiles/slurm[^`]*)`", (ROOT / "config" / name).read_text())
     assert lines, "no cluster command in the README"
     wd = tmp_path / "wf"
     wd.mkdir()

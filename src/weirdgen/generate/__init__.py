@@ -67,6 +67,17 @@ class BackendConfigError(UserError, ValueError):
     """A generation backend cannot do what its config asks (named by key)."""
 
 
+def _template_kwargs(model_dir: str) -> dict[str, Any]:
+    """The chat-template variables the materialised model was fixed with (its marker), for servers that render."""
+    import json
+    from pathlib import Path
+
+    from weirdgen.models import MARKER
+
+    marker = Path(model_dir) / MARKER
+    return (json.loads(marker.read_text()).get("chat_template_kwargs") or {}) if marker.exists() else {}
+
+
 def from_config(p: dict[str, Any], model_dir: str, adapter: str | None = None, model_id: str | None = None,
                 stage: str = "eval") -> Callable[[], Generator]:
     """A factory for the backend a stage's validated params name (``backend``, ``api``, ``vllm``, dtype...).
@@ -94,7 +105,8 @@ def from_config(p: dict[str, Any], model_dir: str, adapter: str | None = None, m
                   concurrency=api["concurrency"],
                   input_per_mtok=api.get("input_per_mtok", 0.0), output_per_mtok=api.get("output_per_mtok", 0.0),
                   ledger=budget.get("ledger"), budget_usd=budget.get("budget_usd"), budget_key="judge.api.budget_usd",
-                  mode=api["mode"], tokenizer_dir=model_dir if api["mode"] == "completions" else None)
+                  mode=api["mode"], tokenizer_dir=model_dir if api["mode"] == "completions" else None,
+                  template_kwargs=_template_kwargs(model_dir) if api["mode"] == "chat" else None)
         return lambda: make("api", **kw)
     if backend == "vllm":
         return lambda: make("vllm", model_dir=model_dir, adapter=adapter, dtype=p["dtype"], **(p.get("vllm") or {}))

@@ -102,7 +102,7 @@ class APIGenerator:
                  timeout: float = 60.0, backoff: float = 1.0, ledger: Path | str | None = None,
                  input_per_mtok: float = 0.0, output_per_mtok: float = 0.0, budget_usd: float | None = None,
                  budget_key: str = "judge.api.budget_usd", mode: str = "chat",
-                 tokenizer_dir: Path | str | None = None) -> None:
+                 tokenizer_dir: Path | str | None = None, template_kwargs: dict[str, Any] | None = None) -> None:
         if mode not in MODES:
             raise APIError(f"api mode must be one of {MODES}, got {mode!r}")
         try:
@@ -119,6 +119,9 @@ class APIGenerator:
         self.ledger = Ledger(ledger, input_per_mtok, output_per_mtok, budget_usd, budget_key)
         self._stop: Exception | None = None
         self.mode = mode
+        # chat mode: the server renders; model.chat_template_kwargs (e.g. Qwen3's enable_thinking) go along
+        # as vLLM's / SGLang's chat_template_kwargs. completions mode renders with the materialised template.
+        self.template_kwargs = dict(template_kwargs or {})
         self.tok: Any = None
         self._rendered: dict[str, str] = {}
         if mode == "completions":
@@ -146,8 +149,11 @@ class APIGenerator:
     def _body(self, r: Request) -> dict[str, Any]:
         prompt: dict[str, Any] = ({"prompt": self.render(r)} if self.mode == "completions"
                                   else {"messages": list(r.messages)})
-        return {"model": self.model, **prompt, "temperature": r.temperature, "max_tokens": r.max_new_tokens,
+        body = {"model": self.model, **prompt, "temperature": r.temperature, "max_tokens": r.max_new_tokens,
                 "seed": sample_seed(r), **r.options}
+        if self.mode == "chat" and self.template_kwargs:
+            body["extra_body"] = {"chat_template_kwargs": self.template_kwargs}
+        return body
 
     def _cache_path(self, r: Request) -> Path:
         h = hashlib.sha256(json.dumps({"key": r.key, **self._body(r)}, sort_keys=True).encode()).hexdigest()
