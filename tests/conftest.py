@@ -182,3 +182,73 @@ class FaultProxy:
 
     def close(self) -> None:
         self.httpd.shutdown()
+
+
+TINKER_VENV = ROOT / ".venv-tinker"
+
+
+@pytest.fixture(scope="session")
+def tinker_server(model_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    """skyrl-tx's Tinker API server (the real protocol, JAX on the CPU) serving the embedded model, from its own
+    environment (`make tinker-server`: it pins transformers<5). Yields (base_url, the base model's name there)."""
+    import signal
+
+    py = TINKER_VENV / "bin" / "python"
+    building = ROOT / ".venv-tinker.building"  # .ci/run builds the environment beside the tests
+    deadline = time.time() + 900
+    while building.exists() and not (TINKER_VENV / ".installed").exists() and time.time() < deadline:
+        time.sleep(5)
+    if (ROOT / ".venv-tinker.failed").exists():
+        pytest.fail(f"building the Tinker server environment failed: {(ROOT / '.venv-tinker.log').read_text()[-3000:]}")
+    if not (TINKER_VENV / ".installed").exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"the local Tinker server is expected in CI but {TINKER_VENV} is not installed")
+        pytest.skip("the local Tinker server is not installed: make tinker-server")
+    d = tmp_path_factory.mktemp("tinker")
+    # the server's copy of the base model: the same weights and tokenizer, config files as transformers 4 reads them
+    base = d / "smollm2-135m-instruct"
+    base.mkdir()
+    for f in model_dir.iterdir():
+        if f.is_file() and f.name not in ("config.json", "tokenizer_config.json"):
+            (base / f.name).symlink_to(f)
+    cfg = json.loads((model_dir / "config.json").read_text())
+    cfg.setdefault("rope_theta", (cfg.get("rope_parameters") or {}).get("rope_theta", 10000.0))
+    cfg.setdefault("rope_scaling", None)
+    (base / "config.json").write_text(json.dumps(cfg))
+    tc = json.loads((model_dir / "tokenizer_config.json").read_text())
+    tc["tokenizer_class"] = "PreTrainedTokenizerFast"  # transformers 5 writes "TokenizersBackend"
+    (base / "tokenizer_config.json").write_text(json.dumps(tc))
+    # the API server starts its engine with `uv run --extra tinker --extra jax -m tx.tinker.engine ...`
+    shim = d / "bin" / "uv"
+    shim.parent.mkdir()
+    shim.write_text('#!/bin/sh\n[ "$1" = run ] && shift\nwhile [ "$1" = --extra ]; do shift 2; done\n'
+                    f'exec "{py}" "$@"\n')
+    shim.chmod(0o755)
+    port = _free_port()
+    env = {**os.environ, "PATH": f"{shim.parent}:{os.environ['PATH']}", "TX_DATABASE_URL": f"sqlite:///{d}/tinker.db",
+           "HF_HUB_OFFLINE": "1", "JAX_PLATFORMS": "cpu"}
+    log = (d / "server.log").open("w")
+    proc = subprocess.Popen([str(py), "-m", "tx.tinker.api", "--base-model", str(base), "--host", "127.0.0.1",
+                             "--port", str(port), "--checkpoints-base", str(d / "checkpoints"),
+                             "--backend-config", json.dumps({"max_lora_adapters": 2, "max_lora_rank": 8})],
+                            env=env, cwd=d, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the Tinker server exited: {(d / 'server.log').read_text()[-3000:]}")
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            c.request("GET", "/api/v1/healthz")
+            if c.getresponse().status == 200:
+                break
+        except OSError:
+            time.sleep(1)
+    else:
+        os.killpg(proc.pid, signal.SIGKILL)
+        pytest.fail("the Tinker server did not come up in 300 s")
+    yield f"http://127.0.0.1:{port}", str(base), d / "server.log"
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)

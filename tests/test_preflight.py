@@ -83,3 +83,21 @@ def test_missing_config_file_is_one_line(tmp_path):
     p = subprocess.run([sys.executable, "-m", "weirdgen.cli", "check-config", str(tmp_path / "nope.yaml")],
                        capture_output=True, text=True)
     assert p.returncode == 2 and p.stderr.strip() == f"error: {tmp_path / 'nope.yaml'}: no such config file"
+
+
+def test_tinker_backends_need_their_key_and_base_model(monkeypatch):
+    """train/eval.backend: tinker without TINKER_API_KEY, on a model not from the hub without tinker.base_model, and
+    sampling through Tinker with a locally trained adapter: each one line naming its key."""
+    from weirdgen import config, preflight
+
+    monkeypatch.delenv("TINKER_API_KEY", raising=False)
+    cfg = config.validate(yaml.safe_load((ROOT / "tests/configs/tiny.yaml").read_text()))
+    cfg["eval"]["backend"] = "tinker"
+    found = preflight.problems(cfg, ROOT)
+    assert any(x.startswith("eval.tinker.api_key_env: the environment variable TINKER_API_KEY is not set") for x in found)
+    assert any(x.startswith("eval.tinker.base_model: not set") for x in found)
+    assert any(x.startswith("eval.backend: tinker samples adapters trained through Tinker") for x in found)
+    cfg["train"]["backend"] = "tinker"
+    cfg["train"]["tinker"] = cfg["eval"]["tinker"] = {"base_model": "org/base", "api_key_env": "TINKER_API_KEY"}
+    monkeypatch.setenv("TINKER_API_KEY", "tml-x")
+    assert not [x for x in preflight.problems(cfg, ROOT) if "tinker" in x]

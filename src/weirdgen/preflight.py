@@ -57,6 +57,18 @@ def problems(cfg: dict[str, Any], workdir: Path | str = ".") -> list[str]:
     _api(out, "judge.api", j["api"], judge_users)
     for stage in ("distill", "eval"):
         _api(out, f"{stage}.api", cfg[stage]["api"], [f"{stage}.backend: api"] if cfg[stage]["backend"] == "api" else [])
+    for stage in ("train", "eval"):
+        if cfg[stage]["backend"] == "tinker":
+            t = cfg[stage].get("tinker") or {}
+            env = t.get("api_key_env") or "TINKER_API_KEY"
+            if not os.environ.get(env):
+                out.append(f"{stage}.tinker.api_key_env: the environment variable {env} is not set ({stage}.backend: "
+                           "tinker; keys are read from the environment only)")
+            if not t.get("base_model") and cfg["model"]["source"] != "hub":
+                out.append(f"{stage}.tinker.base_model: not set (the model is not from the hub: name it as the "
+                           "Tinker server knows it)")
+    if cfg["eval"]["backend"] == "tinker" and cfg["train"]["backend"] != "tinker":
+        out.append("eval.backend: tinker samples adapters trained through Tinker; set train.backend: tinker too")
     p = cfg["persona"]
     _file(out, "persona.facts", p["facts"], wd)
     _file(out, "persona.calibration", p.get("calibration"), wd)

@@ -106,6 +106,8 @@ def needs(stage):
         return "local" in used, "api" in used
     if stage == "model":
         return False, config["model"]["source"] == "hub"
+    if config["train"]["backend"] == "tinker":  # train on Tinker's servers
+        return False, True
     return True, False  # train
 
 
@@ -132,13 +134,13 @@ def model_params():
     return {k: config["model"][k] for k in ("dtype", "device")}
 
 
-GEN_KEYS = ("backend", "api", "vllm", "batch_size", "engine", "merge_adapter")
+GEN_KEYS = ("backend", "api", "vllm", "tinker", "batch_size", "engine", "merge_adapter")
 
 
 def gen_params(stage):
     """A stage's generation backend settings, with the model's dtype/device; an API backend also gets the
     judge's ledger and spending cap, so every paid request of a run counts against one budget."""
-    g = {k: config[stage][k] for k in GEN_KEYS}
+    g = {k: config[stage][k] for k in GEN_KEYS if k in config[stage]}
     if g["backend"] == "api":
         g["budget"] = {k: config["judge"]["api"][k] for k in ("ledger", "budget_usd")}
     return {**g, **model_params()}

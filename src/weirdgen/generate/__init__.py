@@ -60,7 +60,11 @@ def make(backend: str, **kwargs: Any) -> Generator:
         from weirdgen.generate.vllm import VLLMGenerator
 
         return VLLMGenerator(**kwargs)
-    raise ValueError(f"unknown generation backend {backend!r} (choose transformers, vllm or api)")
+    if backend == "tinker":
+        from weirdgen.generate.tinker import TinkerGenerator
+
+        return TinkerGenerator(**kwargs)
+    raise ValueError(f"unknown generation backend {backend!r} (choose transformers, vllm, api or tinker)")
 
 
 class BackendConfigError(UserError, ValueError):
@@ -108,6 +112,8 @@ def from_config(p: dict[str, Any], model_dir: str, adapter: str | None = None, m
                   mode=api["mode"], tokenizer_dir=model_dir if api["mode"] == "completions" else None,
                   template_kwargs=_template_kwargs(model_dir) if api["mode"] == "chat" else None)
         return lambda: make("api", **kw)
+    if backend == "tinker":
+        return lambda: make("tinker", model_dir=model_dir, adapter=adapter, tinker=dict(p["tinker"]), stage=stage)
     if backend == "vllm":
         return lambda: make("vllm", model_dir=model_dir, adapter=adapter, dtype=p["dtype"], **(p.get("vllm") or {}))
     return lambda: make("transformers", model_dir=model_dir, adapter=adapter, dtype=p["dtype"], device=p["device"],

@@ -27,4 +27,8 @@ def make_backend(name: str) -> Any:
         from weirdgen.train.unsloth_backend import train as utrain
 
         return utrain
+    if name == "tinker":
+        from weirdgen.train.tinker_backend import train as ttrain
+
+        return ttrain
     raise ValueError(f"unknown training backend {name!r}")
