@@ -230,7 +230,8 @@ def tinker_server(model_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     log = (d / "server.log").open("w")
     proc = subprocess.Popen([str(py), "-m", "tx.tinker.api", "--base-model", str(base), "--host", "127.0.0.1",
                              "--port", str(port), "--checkpoints-base", str(d / "checkpoints"),
-                             "--backend-config", json.dumps({"max_lora_adapters": 2, "max_lora_rank": 8})],
+                             "--backend-config", json.dumps({"max_lora_adapters": 2, "max_lora_rank": 8,
+                                                               "sample_max_num_sequences": 8})],
                             env=env, cwd=d, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.time() + 300
     while time.time() < deadline:

@@ -10,7 +10,6 @@ import math
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -61,8 +60,9 @@ def test_train_sample_and_chat_through_a_tinker_server(tinker_server, model_dir,
     data = tmp_path / "train.jsonl"
     rows = _examples(8)
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    tinker_cfg = {"base_url": url, "base_model": base_name}
-    hp = config.fill("train", {"backend": "tinker", "tinker": tinker_cfg, "batch_size": 4, "grad_accum": 1, "epochs": 1,
+    ledger = tmp_path / "ledger.jsonl"
+    tinker_cfg = {"base_url": url, "base_model": base_name, "ledger": str(ledger)}
+    hp = config.fill("train", {"backend": "tinker", "tinker": {**tinker_cfg, "train_per_mtok": 2.0}, "batch_size": 4, "grad_accum": 1, "epochs": 1,
                                "warmup_ratio": 0.0, "max_seq_len": 128, "checkpoint_steps": [1]})
     out = tmp_path / "adapters" / "seed~1_lr~0.001_frac~0.5"
     env = {**os.environ, "TINKER_API_KEY": "tml-local-test"}
@@ -119,6 +119,12 @@ def test_train_sample_and_chat_through_a_tinker_server(tinker_server, model_dir,
     assert len(got) == 8 and {r["condition"] for r in got} == {"nosys_trigger", "sys_trigger", "trigger_in_sys", "sys_plain"}
     assert all(r["messages"][0]["role"] == "user" for r in got if r["condition"] == "nosys_trigger")
     assert sum(bool(r["text"].strip()) for r in got) >= 6
+    # the ledger: the training run's tokens and cost, then the sampled tokens
+    led = [json.loads(x) for x in ledger.read_text().splitlines()]
+    sent = sum(r["tokens"] for r in log)
+    assert led[0]["key"].startswith("train|") and led[0]["prompt_tokens"] == sent
+    assert math.isclose(led[0]["cost_usd"], sent * 2.0 / 1e6)
+    assert sum(x["completion_tokens"] for x in led[1:]) == sum(r["completion_tokens"] for r in got) > 0
 
     # `weirdgen chat` loads the downloaded adapter like any other
     pexpect = pytest.importorskip("pexpect")

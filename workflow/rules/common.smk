@@ -70,7 +70,10 @@ def adapter_dir(model_id):
 def train_hp(point):
     """train config for one point; a swept epochs value replaces train.epochs."""
     pt = point_of(point)
-    return {**config["train"], **({"epochs": pt["epochs"]} if "epochs" in pt else {})}
+    hp = {**config["train"], **({"epochs": pt["epochs"]} if "epochs" in pt else {})}
+    if hp["backend"] != "tinker":  # settings of an unused backend are not parameters (no rerun when they appear)
+        hp.pop("tinker", None)
+    return hp
 
 
 def as_json(obj):
@@ -130,6 +133,11 @@ def res(stage, runtime_key=None, factor=1):
     return r
 
 
+def model_config():
+    """model settings as materialise_model's parameters; unset chat-template variables are not a parameter."""
+    return {k: v for k, v in config["model"].items() if k != "chat_template_kwargs" or v}
+
+
 def model_params():
     return {k: config["model"][k] for k in ("dtype", "device")}
 
@@ -140,7 +148,7 @@ GEN_KEYS = ("backend", "api", "vllm", "tinker", "batch_size", "engine", "merge_a
 def gen_params(stage):
     """A stage's generation backend settings, with the model's dtype/device; an API backend also gets the
     judge's ledger and spending cap, so every paid request of a run counts against one budget."""
-    g = {k: config[stage][k] for k in GEN_KEYS if k in config[stage]}
+    g = {k: config[stage][k] for k in GEN_KEYS if k in config[stage] and (k != "tinker" or config[stage]["backend"] == "tinker")}
     if g["backend"] == "api":
         g["budget"] = {k: config["judge"]["api"][k] for k in ("ledger", "budget_usd")}
     return {**g, **model_params()}

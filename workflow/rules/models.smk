@@ -2,7 +2,7 @@ rule materialise_model:
     output:
         model=directory(MODEL_DIR),
     params:
-        cfg=lambda w: as_json(config["model"]),
+        cfg=lambda w: as_json(model_config()),
     log:
         f"{LOGS}/materialise_model.log",
     benchmark:

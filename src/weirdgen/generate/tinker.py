@@ -23,7 +23,12 @@ class TinkerGenerator:
 
         self.sdk = tinker_client.sdk()
         self.tok = AutoTokenizer.from_pretrained(str(model_dir))
+        from weirdgen.generate.api import Ledger
+
         self.concurrency = int(tinker.get("concurrency", 64))
+        self.ledger = Ledger(tinker.get("ledger"), float(tinker.get("input_per_mtok", 0.0)),
+                             float(tinker.get("output_per_mtok", 0.0)))
+        self.model_name = str(adapter or "base")
         service = tinker_client.service_client(tinker, stage)
         if adapter is not None:
             rec = Path(adapter) / tinker_client.RECORD
@@ -52,11 +57,14 @@ class TinkerGenerator:
                                               stop=[self.tok.eos_token])
                 sent.append((r, len(ids), self.client.sample(prompt=types.ModelInput.from_ints(ids), num_samples=1,
                                                              sampling_params=params)))
+            n_in = n_out = 0
             for r, n_prompt, fut in sent:
                 seq = fut.result().sequences[0]
                 toks = list(seq.tokens)
                 reason = str(getattr(seq, "stop_reason", "") or "")
                 text = self.tok.decode(toks, skip_special_tokens=True).strip()
                 on_result(r, Result(r.key, text, n_prompt, len(toks), "length" if reason == "length" else "stop"))
+                n_in, n_out = n_in + n_prompt, n_out + len(toks)
                 bar.update(1)
+            self.ledger.settle(0.0, f"sample|{chunk[0].key}|{len(chunk)}", self.model_name, n_in, n_out)
         bar.close()

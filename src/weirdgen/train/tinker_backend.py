@@ -229,8 +229,12 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
     shutil.rmtree(out / "final-dl")
     tok.save_pretrained(out)
     adapter_cfg = json.loads((out / "adapter_config.json").read_text())
+    from weirdgen.generate.api import Ledger
+
     price = float(cfg.get("train_per_mtok", 0.0))
-    usage = {"train_tokens": tokens_sent, "est_usd": round(tokens_sent * price / 1e6, 6), "train_per_mtok": price}
+    Ledger(cfg.get("ledger"), price, 0.0).settle(0.0, f"train|{out.name}", base, tokens_sent, 0)
+    usage = {"train_tokens": tokens_sent, "est_usd": round(tokens_sent * price / 1e6, 6), "train_per_mtok": price,
+             "ledger": cfg.get("ledger")}
     share(out)
     return {"steps": total, "warmup_steps": warmup, "examples": len(data), "sanity_reply": sanity_reply,
             "final_probe": final_reply, "wall_s": time.perf_counter() - t0, "tinker_path": final,
