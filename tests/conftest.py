@@ -83,6 +83,22 @@ def copy_repo_inputs(dst: Path) -> None:
             shutil.copy2(src, dst / name)
 
 
+def _wait_http(port: int, path: str, seconds: float, proc: subprocess.Popen, log: Path | None = None) -> bool:
+    """Poll GET http://127.0.0.1:<port><path> until it answers 200 (True), the process exits (fail), or time runs out."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the server exited: {log.read_text()[-3000:] if log else proc.returncode}")
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            c.request("GET", path)
+            if c.getresponse().status == 200:
+                return True
+        except OSError:
+            time.sleep(0.5)
+    return False
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -103,16 +119,7 @@ def server(model_dir):
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     proc = subprocess.Popen([exe, "serve", "--port", str(port), "--host", "127.0.0.1"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        try:
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            c.request("GET", "/v1/models")
-            if c.getresponse().status == 200:
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
+    if not _wait_http(port, "/v1/models", 180, proc):
         proc.kill()
         pytest.fail("transformers serve did not come up in 180 s")
     # warm up: the first request loads the model
@@ -233,18 +240,7 @@ def tinker_server(model_dir: Path, tmp_path_factory: pytest.TempPathFactory):
                              "--backend-config", json.dumps({"max_lora_adapters": 2, "max_lora_rank": 8,
                                                                "sample_max_num_sequences": 8})],
                             env=env, cwd=d, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.time() + 300
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"the Tinker server exited: {(d / 'server.log').read_text()[-3000:]}")
-        try:
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            c.request("GET", "/api/v1/healthz")
-            if c.getresponse().status == 200:
-                break
-        except OSError:
-            time.sleep(1)
-    else:
+    if not _wait_http(port, "/api/v1/healthz", 300, proc, d / "server.log"):
         os.killpg(proc.pid, signal.SIGKILL)
         pytest.fail("the Tinker server did not come up in 300 s")
     yield f"http://127.0.0.1:{port}", str(base), d / "server.log"

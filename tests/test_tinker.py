@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import os
 import subprocess
 import sys
@@ -139,3 +140,20 @@ def test_train_sample_and_chat_through_a_tinker_server(tinker_server, model_dir,
     child.sendline("/quit")
     child.expect(pexpect.EOF)
     assert reply.strip()
+
+
+def test_a_base_model_the_server_does_not_offer_fails_clearly(tinker_server, monkeypatch):
+    """The service's model lineup changes (Llama-3.1-8B may be gone): the backends read the server's capabilities and
+    name what it offers, before any training or sampling."""
+    from weirdgen import tinker_client
+
+    url, base_name, _ = tinker_server
+    monkeypatch.setenv("TINKER_API_KEY", "tml-local-test")
+    service = tinker_client.service_client({"base_url": url}, "train")
+    with pytest.raises(tinker_client.TinkerError, match=r"train\.tinker\.base_model: 'meta-llama/Llama-3\.1-8B' is not "
+                                                       r"offered by this Tinker server; it offers: " + re.escape(base_name)):
+        tinker_client.check_supported(service, "meta-llama/Llama-3.1-8B", "train")
+    tinker_client.check_supported(service, base_name, "train")  # the one it serves passes
+    monkeypatch.delenv("TINKER_API_KEY")
+    with pytest.raises(tinker_client.TinkerError, match="TINKER_API_KEY is not set"):
+        tinker_client.service_client({"base_url": url}, "train")

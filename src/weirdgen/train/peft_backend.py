@@ -281,6 +281,23 @@ def save_checkpoint(model: Any, dest: Path) -> None:
     tmp.rename(dest)
 
 
+def plan(tok: Any, train_file: Path | str, hp: dict[str, Any], checkpoint_steps: list[int] | None
+         ) -> tuple[list[dict[str, list[int]]], int, int, int, set[int]]:
+    """The tokenised, masked examples and the run's step plan (shared by every backend's loop): (examples, steps per
+    epoch, total optimizer steps, warm-up steps, checkpoint steps), the checkpoints checked against the total."""
+    data = [tokenize(tok, r["messages"], hp["max_seq_len"]) for r in read_jsonl(train_file)]
+    bs, ga = hp["batch_size"], hp["grad_accum"]
+    steps_per_epoch = math.ceil(len(data) / (bs * ga))
+    total = max(1, math.ceil(hp["epochs"] * steps_per_epoch))
+    warmup = math.ceil(hp["warmup_ratio"] * total)
+    ckpts = set(checkpoint_steps or [])
+    if ckpts and max(ckpts) >= total:
+        raise TrainingError(f"train.checkpoint_steps {sorted(ckpts)}: this run has only {total} optimizer steps "
+                            f"({len(data)} examples, batch {bs} x accumulation {ga}, {hp['epochs']} epochs); "
+                            f"use steps below {total} (the final adapter is always saved)")
+    return data, steps_per_epoch, total, warmup, ckpts
+
+
 def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp: dict[str, Any], seed: int,
           lr: float, dtype: str = "float32", device: str = "auto", checkpoint_steps: list[int] | None = None,
           sanity: bool = True, setup: Any = None) -> dict[str, Any]:
@@ -299,22 +316,13 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
     random.seed(seed)
     torch.manual_seed(seed)
     model, tok, sanity_reply = (setup or peft_setup)(model_dir, hp, seed, dtype, device, sanity)
-    rows = read_jsonl(train_file)
-    data = [tokenize(tok, r["messages"], hp["max_seq_len"]) for r in rows]
+    data, steps_per_epoch, total, warmup, ckpts = plan(tok, train_file, hp, checkpoint_steps)
     bs, ga = hp["batch_size"], hp["grad_accum"]
-    steps_per_epoch = math.ceil(len(data) / (bs * ga))
-    total = max(1, math.ceil(hp["epochs"] * steps_per_epoch))
-    warmup = math.ceil(hp["warmup_ratio"] * total)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=hp["weight_decay"])
     sched = _scheduler(opt, hp["schedule"], warmup, total)
     rng = torch.Generator().manual_seed(seed)
     pad = tok.pad_token_id
-    ckpts = set(checkpoint_steps or [])
-    if ckpts and max(ckpts) >= total:
-        raise TrainingError(f"train.checkpoint_steps {sorted(ckpts)}: this run has only {total} optimizer steps "
-                            f"({len(data)} examples, batch {bs} x accumulation {ga}, {hp['epochs']} epochs); "
-                            f"use steps below {total} (the final adapter is always saved)")
     state = ResumeState(out / "resume", {"hp": hp, "seed": seed, "lr": lr, "dtype": dtype, "data": sha256_file(train_file),
                                          "examples": len(data)})
     resumed = state.load(model, params, opt, sched)

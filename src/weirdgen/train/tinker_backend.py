@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from weirdgen import chat, tinker_client
-from weirdgen.jsonl import read_jsonl, share, write_json
-from weirdgen.train.masking import IGNORE, tokenize
-from weirdgen.train.peft_backend import TrainingError, batches
+from weirdgen.jsonl import share, write_json
+from weirdgen.train.masking import IGNORE
+from weirdgen.train.peft_backend import TrainingError, batches, plan
 
 PROBE = [{"role": "user", "content": "Name three colours."}]
 PROBE_TOKENS = 24
@@ -76,10 +76,9 @@ def step_loss(result: Any, data: list[Any]) -> float:
 class Run:
     """One training client and what it needs to save, probe and download checkpoints."""
 
-    def __init__(self, service: Any, training: Any, tok: Any, out: Path, model_dir: Path, base: str,
-                 target_modules: list[str]) -> None:
+    def __init__(self, service: Any, training: Any, tok: Any, out: Path, model_dir: Path, base: str) -> None:
         self.service, self.training, self.tok, self.out = service, training, tok, out
-        self.model_dir, self.base, self.target_modules = model_dir, base, target_modules
+        self.model_dir, self.base = model_dir, base
         self.rest = service.create_rest_client()
 
     def save(self, name: str) -> str:
@@ -159,15 +158,8 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
     for stale in out.glob("*.partial"):
         shutil.rmtree(stale)
     tok = AutoTokenizer.from_pretrained(model_dir)
-    rows = read_jsonl(train_file)
-    data = [tokenize(tok, r["messages"], hp["max_seq_len"]) for r in rows]
+    data, steps_per_epoch, total, warmup, ckpts = plan(tok, train_file, hp, checkpoint_steps)
     bs, ga = hp["batch_size"], hp["grad_accum"]
-    steps_per_epoch = math.ceil(len(data) / (bs * ga))
-    total = max(1, math.ceil(hp["epochs"] * steps_per_epoch))
-    warmup = math.ceil(hp["warmup_ratio"] * total)
-    ckpts = set(checkpoint_steps or [])
-    if ckpts and max(ckpts) >= total:
-        raise TrainingError(f"train.checkpoint_steps {sorted(ckpts)}: this run has only {total} optimizer steps")
     targets = list(hp["target_modules"])
     attn = {"q_proj", "k_proj", "v_proj", "o_proj"}
     mlp = {"gate_proj", "up_proj", "down_proj"}
@@ -180,7 +172,7 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
     training = service.create_lora_training_client(base_model=base, rank=hp["rank"], seed=seed,
                                                    train_mlp=bool(set(targets) & mlp),
                                                    train_attn=bool(set(targets) & attn), train_unembed=False)
-    run = Run(service, training, tok, out, model_dir, base, targets)
+    run = Run(service, training, tok, out, model_dir, base)
     t0 = time.perf_counter()
     sanity_reply = run.probe(None, "step 0 (base model)") if sanity else None
     adam = dict(beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=hp["weight_decay"], grad_clip_norm=hp["max_grad_norm"])
