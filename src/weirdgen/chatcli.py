@@ -102,14 +102,15 @@ def api_key(base_url: str, key_env: str | None, hf_token: bool = False) -> str:
     import os
     from urllib.parse import urlparse
 
+    hf = hf_token or (urlparse(base_url).hostname or "").endswith("huggingface.co")
     if key_env:
         key = os.environ.get(key_env)
         if key:
             return key
-        if hf_token or (urlparse(base_url).hostname or "").endswith("huggingface.co"):
+        if hf:
             raise SystemExit(f"error: --api-key-env {key_env} is not set")
         return "EMPTY"
-    if hf_token or (urlparse(base_url).hostname or "").endswith("huggingface.co"):
+    if hf:
         from huggingface_hub import get_token
 
         token = get_token()

@@ -124,6 +124,14 @@ def materialise(model_cfg: dict[str, Any], out: Path | str) -> dict[str, Any]:
     return info
 
 
+def resolved(model_dir: Path | str) -> dict[str, Any]:
+    """What ``materialise`` recorded for a model folder (source, hub id, fixed template variables...); {} if none."""
+    import json
+
+    marker = Path(model_dir) / MARKER
+    return json.loads(marker.read_text()) if marker.exists() else {}
+
+
 def template_with_kwargs(template: str, kwargs: dict[str, Any]) -> str:
     """The chat template with ``kwargs`` fixed as Jinja variables (``{%- set enable_thinking = false %}``).
 

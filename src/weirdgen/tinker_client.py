@@ -7,7 +7,6 @@ server speaking the same protocol (``skyrl-tx``'s ``tx.tinker.api``) is what the
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -48,10 +47,9 @@ def base_model(cfg: dict[str, Any], model_dir: Path | str, key: str) -> str:
     """The name Tinker knows the base model by: ``<key>.tinker.base_model``, else the hub id it was materialised from."""
     if cfg.get("base_model"):
         return str(cfg["base_model"])
-    from weirdgen.models import MARKER
+    from weirdgen.models import resolved
 
-    marker = Path(model_dir) / MARKER
-    hub = json.loads(marker.read_text()).get("hub_id") if marker.exists() else None
+    hub = resolved(model_dir).get("hub_id")
     if not hub:
         raise TinkerError(f"{key}.tinker.base_model: name the base model as the Tinker server knows it (e.g. "
                           "meta-llama/Llama-3.1-8B); the materialised model did not come from the hub")

@@ -71,17 +71,6 @@ class BackendConfigError(UserError, ValueError):
     """A generation backend cannot do what its config asks (named by key)."""
 
 
-def _template_kwargs(model_dir: str) -> dict[str, Any]:
-    """The chat-template variables the materialised model was fixed with (its marker), for servers that render."""
-    import json
-    from pathlib import Path
-
-    from weirdgen.models import MARKER
-
-    marker = Path(model_dir) / MARKER
-    return (json.loads(marker.read_text()).get("chat_template_kwargs") or {}) if marker.exists() else {}
-
-
 def from_config(p: dict[str, Any], model_dir: str, adapter: str | None = None, model_id: str | None = None,
                 stage: str = "eval") -> Callable[[], Generator]:
     """A factory for the backend a stage's validated params name (``backend``, ``api``, ``vllm``, dtype...).
@@ -89,7 +78,7 @@ def from_config(p: dict[str, Any], model_dir: str, adapter: str | None = None, m
     Checked here, before any request: an API backend given an adapter must know the name under which
     the server serves it (``<stage>.api.adapter_models``); it is never silently dropped.
     """
-    from weirdgen import config
+    from weirdgen import config, models
 
     p = {**config.fill("model", {k: p[k] for k in ("dtype", "device") if k in p}), **config.fill(stage, p)}
     backend = p["backend"]
@@ -110,7 +99,7 @@ def from_config(p: dict[str, Any], model_dir: str, adapter: str | None = None, m
                   input_per_mtok=api.get("input_per_mtok", 0.0), output_per_mtok=api.get("output_per_mtok", 0.0),
                   ledger=budget.get("ledger"), budget_usd=budget.get("budget_usd"), budget_key="judge.api.budget_usd",
                   mode=api["mode"], tokenizer_dir=model_dir if api["mode"] == "completions" else None,
-                  template_kwargs=_template_kwargs(model_dir) if api["mode"] == "chat" else None)
+                  template_kwargs=models.resolved(model_dir).get("chat_template_kwargs") if api["mode"] == "chat" else None)
         return lambda: make("api", **kw)
     if backend == "tinker":
         return lambda: make("tinker", model_dir=model_dir, adapter=adapter, tinker=dict(p["tinker"]), stage=stage)
