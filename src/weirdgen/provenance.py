@@ -67,7 +67,12 @@ def versions() -> dict[str, str | None]:
 
 
 def record(stage: str, params: Any, inputs: Iterable[Path | str] = (), **extra: Any) -> dict[str, Any]:
-    """The provenance record of one artifact."""
+    """The provenance record of one artifact (with ``dtype_resolved`` where the params say ``dtype: auto``: what
+    this machine ran)."""
+    if isinstance(params, dict) and params.get("dtype") == "auto" and "dtype_resolved" not in extra:
+        from weirdgen.models import resolve_dtype
+
+        extra["dtype_resolved"] = resolve_dtype("auto", params.get("device", "auto"))
     return {
         "stage": stage,
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),

@@ -17,12 +17,22 @@ from typing import Any, Sequence
 
 
 def sample_next(logits: Any, temperature: float, generator: Any = None) -> Any:
-    """One token per row: argmax at temperature 0, else Gumbel-max over ``logits / temperature`` in float32."""
+    """One token per row: argmax at temperature 0, else a draw from softmax(``logits / temperature``).
+
+    On CUDA by Gumbel-max (one exponential draw per vocabulary entry, cheap there). On the CPU by inverse CDF (one
+    uniform per row, a float64 cumulative sum, a binary search): drawing 49k exponentials per row costs 95 ms per
+    step for 48 rows on 2 cores, as much as ``torch.multinomial`` (84 ms), against 1.3 ms for the search
+    (bench/sample_cpu.py). Both give exactly the softmax distribution.
+    """
     import torch
 
     if temperature <= 0:
         return logits.argmax(-1)
     x = logits.float() / temperature
+    if x.device.type == "cpu":
+        cdf = torch.softmax(x, -1).double().cumsum(-1)
+        u = torch.rand(x.shape[0], 1, generator=generator, dtype=torch.float64) * cdf[:, -1:]
+        return torch.searchsorted(cdf, u, right=True).squeeze(-1).clamp_(max=x.shape[-1] - 1)
     e = torch.empty_like(x).exponential_(generator=generator)  # -log(U) ~ Exp(1): argmax(x - log E) ~ softmax(x)
     return (x - e.log()).argmax(-1)
 

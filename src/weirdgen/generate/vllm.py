@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from weirdgen.errors import UserError
-from weirdgen import chat
+from weirdgen import chat, models
 from weirdgen.generate import Request, Result, sample_seed
 
 
@@ -39,7 +39,7 @@ class VLLMEngine:
         from transformers import AutoTokenizer
 
         self.tok = AutoTokenizer.from_pretrained(model_dir)
-        self.llm = vllm.LLM(model=str(model_dir), dtype=dtype, enable_lora=enable_lora, max_lora_rank=max_lora_rank,
+        self.llm = vllm.LLM(model=str(model_dir), dtype=models.resolve_dtype(dtype, "cuda"), enable_lora=enable_lora, max_lora_rank=max_lora_rank,
                             max_loras=max_loras, gpu_memory_utilization=gpu_memory_utilization,
                             max_model_len=max_model_len, max_num_seqs=max_num_seqs, enforce_eager=enforce_eager,
                             seed=0)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from weirdgen import models
 from weirdgen.train.peft_backend import TrainingError, sanity_check
 from weirdgen.train.peft_backend import train as _train
 
@@ -28,7 +29,8 @@ def unsloth_setup(model_dir: Path | str, hp: dict[str, Any], seed: int, dtype: s
 
     FastLanguageModel = _import()
     model, tok = FastLanguageModel.from_pretrained(
-        model_name=str(model_dir), max_seq_length=hp["max_seq_len"], dtype=getattr(torch, dtype),
+        model_name=str(model_dir), max_seq_length=hp["max_seq_len"],
+        dtype=getattr(torch, models.resolve_dtype(dtype, device)),
         load_in_4bit=hp.get("quantization", "none") == "4bit")
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
