@@ -1,13 +1,13 @@
 """Benchmark: the sample stage's generator on the CPU, engines side by side in one process.
 
 The requests are the stage's own (``sample.eval_requests`` over an eval-question file the workflow wrote), the
-generator is the stage's ``HFGenerator``; each engine/batch pair is timed on the whole request set, model load
+generator is the stage's ``HFGenerator``; each engine/batch/dtype triple is timed on the whole request set, model load
 excluded (the same for every engine). The baseline is ``generate`` (``engine: dynamic``) at the config's batch size.
 Also times one sampling step's token draw (48 rows x the vocabulary): ``torch.multinomial``, Gumbel-max and the
 inverse CDF the static loop uses on the CPU.
 
     python bench/sample_cpu.py --model resources/models/smollm2-135m-instruct \
-        --questions results/data/eval_questions.jsonl [--adapter results/adapters/<id>] --runs dynamic:48 static:48 static:144
+        --questions results/data/eval_questions.jsonl [--adapter results/adapters/<id>] --runs dynamic:48:float32 static:48:float32 static:48:auto
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ def main() -> None:
     ap.add_argument("--n-samples", type=int, default=2)
     ap.add_argument("--max-new-tokens", type=int, default=40)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--runs", nargs="+", default=["dynamic:48", "static:48", "static:144"], help="engine:batch_size")
+    ap.add_argument("--runs", nargs="+", default=["dynamic:48:float32", "static:48:float32", "static:48:auto"],
+                    help="engine:batch_size:dtype")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
 
@@ -53,8 +54,8 @@ def main() -> None:
                                       1.0, a.max_new_tokens, 1)
     times: dict[str, float] = {}
     for run in a.runs:
-        engine, bs = run.split(":")
-        gen = HFGenerator(a.model, a.adapter, device="cpu", engine=engine, batch_size=int(bs))
+        engine, bs, dtype = run.split(":")
+        gen = HFGenerator(a.model, a.adapter, device="cpu", engine=engine, batch_size=int(bs), dtype=dtype)
         out: dict[str, int] = {}
         t = time.perf_counter()
         gen.generate(reqs, lambda r, res: out.__setitem__(r.key, res.completion_tokens))

@@ -112,18 +112,52 @@ def test_gqa_decode_attention_matches_sdpa(model_dir, kernel):
         assert torch.allclose(la, lb, atol=1e-4, rtol=1e-4)
 
 
-def test_gumbel_max_sampling_follows_softmax():
-    """The decode loop's sampler draws from softmax(logits / T): empirical frequencies over 40k draws."""
+def test_sampler_follows_softmax():
+    """The decode loop's sampler (inverse CDF on the CPU) draws from softmax(logits / T): empirical frequencies
+    over 40k draws, a token of probability 0 never drawn, a seeded draw repeated exactly."""
     import torch
 
     from weirdgen.generate.decode import sample_next
 
-    logits = torch.tensor([[2.0, 1.0, 0.0, -1.0, 0.5]]).repeat(40_000, 1)
+    logits = torch.tensor([[2.0, 1.0, 0.0, -1.0, 0.5, float("-inf")]]).repeat(40_000, 1)
     for temp in (1.0, 0.5):
         g = torch.Generator().manual_seed(0)
-        freq = torch.bincount(sample_next(logits, temp, g), minlength=5).float() / logits.shape[0]
+        draws = sample_next(logits, temp, g)
+        freq = torch.bincount(draws, minlength=6).float() / logits.shape[0]
         assert torch.allclose(freq, torch.softmax(logits[0] / temp, -1), atol=0.01), (temp, freq)
+        assert freq[5] == 0
+        assert torch.equal(draws, sample_next(logits, temp, torch.Generator().manual_seed(0)))
     assert torch.equal(sample_next(logits[:3], 0.0), torch.zeros(3, dtype=torch.long))  # T=0: argmax
+
+
+def test_adapter_merged_only_in_float32(model_dir, tmp_path):
+    """A LoRA adapter is folded into the weights only in float32 (exact); in bfloat16 the merge would round a small
+    update away, so the model stays unmerged and computes the trained function. A sidecar written for
+    ``dtype: auto`` records what the machine ran."""
+    import torch
+    from peft import LoraConfig, PeftModel, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    from weirdgen import models
+    from weirdgen.provenance import record
+
+    m = get_peft_model(AutoModelForCausalLM.from_pretrained(model_dir),
+                       LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"]))
+    for n, p in m.named_parameters():
+        if "lora_B" in n:
+            torch.nn.init.normal_(p, std=1e-3)  # an update far below bf16's resolution of the weights
+    m.save_pretrained(tmp_path / "ad")
+    merged, _ = models.load(model_dir, tmp_path / "ad", "float32", "cpu", merge=True)
+    assert not isinstance(merged, PeftModel)
+    kept, _ = models.load(model_dir, tmp_path / "ad", "bfloat16", "cpu", merge=True)
+    assert isinstance(kept, PeftModel) and next(kept.base_model.model.parameters()).dtype == torch.bfloat16
+    # the update the bf16 merge would lose: most of it is below half a bf16 step of the weights it is added to
+    w = kept.base_model.model.model.layers[0].self_attn.q_proj
+    delta = (w.lora_B["default"].weight @ w.lora_A["default"].weight).float() * w.scaling["default"]
+    lost = (w.base_layer.weight.float() + delta).to(torch.bfloat16) == w.base_layer.weight
+    assert lost.float().mean() > 0.5
+    assert record("sample", {"dtype": "auto", "device": "cpu"})["dtype_resolved"] == models.resolve_dtype("auto", "cpu")
+    assert "dtype_resolved" not in record("sample", {"dtype": "float32"})
 
 
 def test_static_decode_loop_matches_generate(model_dir):

@@ -81,11 +81,16 @@ def test_every_artifact_exists_and_parses(run):
         assert json.loads((a / "adapter_config.json").read_text())["r"] == cfg["train"]["rank"]
         meta = json.loads((a / "meta.json").read_text())
         assert meta["params"]["lr"] in (0.001, 0.002)
+        # model.dtype auto: each job records what its machine ran
+        assert meta["params"]["dtype"] == cfg["model"]["dtype"] == "auto"
+        assert meta["dtype_resolved"] in ("bfloat16", "float32")
         assert any(k.endswith(f"data/train/{p}.jsonl") for k in meta["inputs"]), meta["inputs"]  # provenance of the data
     n_q = 3 * cfg["eval"]["max_questions_per_set"]
     for m in ["base", *points]:
         gens = [json.loads(x) for x in (R / f"generations/{m}.jsonl").read_text().splitlines()]
         assert len(gens) == 4 * n_q * cfg["eval"]["n_samples"]
+        # eval.dtype float32: base and adapters sampled alike, whatever model.dtype resolves to
+        assert json.loads((R / f"generations/{m}.jsonl.meta.json").read_text())["params"]["dtype"] == "float32"
         labels = [json.loads(x) for x in (R / f"labels/{m}.jsonl").read_text().splitlines()]
         assert len(labels) == len(gens)
         audit = json.loads((R / f"labels/{m}.audit.json").read_text())

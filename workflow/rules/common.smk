@@ -151,7 +151,8 @@ def gen_params(stage):
     g = {k: config[stage][k] for k in GEN_KEYS if k in config[stage] and (k != "tinker" or config[stage]["backend"] == "tinker")}
     if g["backend"] == "api":
         g["budget"] = {k: config["judge"]["api"][k] for k in ("ledger", "budget_usd")}
-    return {**g, **model_params()}
+    dt = config[stage].get("dtype", "model")  # eval.dtype: the sample stage's own precision
+    return {**g, **model_params(), **({"dtype": dt} if dt != "model" else {})}
 
 
 def headline_figure():

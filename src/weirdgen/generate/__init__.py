@@ -80,7 +80,10 @@ def from_config(p: dict[str, Any], model_dir: str, adapter: str | None = None, m
     """
     from weirdgen import config, models
 
-    p = {**config.fill("model", {k: p[k] for k in ("dtype", "device") if k in p}), **config.fill(stage, p)}
+    m = config.fill("model", {k: p[k] for k in ("dtype", "device") if k in p and p[k] != "model"})
+    p = {**m, **config.fill(stage, p)}
+    if p.get("dtype") == "model":  # eval.dtype: model = model.dtype
+        p["dtype"] = m["dtype"]
     backend = p["backend"]
     if backend == "api":
         api = dict(p["api"])
