@@ -155,6 +155,12 @@ def gen_params(stage):
     return {**g, **model_params(), **({"dtype": dt} if dt != "model" else {})}
 
 
+def helper_gen_params():
+    """The eval backend for the judge's helper generations (reference answers, the identifying-fact filter), in
+    the model's dtype: eval.dtype is the sample stage's own."""
+    return {**gen_params("eval"), **model_params()}
+
+
 def headline_figure():
     return f"{R}/figures/headline.png"
 

@@ -12,7 +12,7 @@ rule identify_facts:
                 "names": config["persona"]["names"],
                 **config["persona"]["filter"],
                 "seed": config["eval"]["seed"],
-                **gen_params("eval"),
+                **helper_gen_params(),
             }
         ),
     log:

@@ -24,7 +24,7 @@ rule reference_answers:
                 "max_new_tokens": config["judge"]["reference_max_new_tokens"],
                 "embedding": config["judge"]["embedding"],
                 "seed": config["eval"]["seed"],
-                **gen_params("eval"),
+                **helper_gen_params(),
             }
         ),
     log:
