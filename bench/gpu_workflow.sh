@@ -64,9 +64,10 @@ run)
   mkdir -p "$GW/wg/data/local" "$GW/bin"
   # the code travels with each call; results/, resources/ and logs/ stay in /tmp/gw/wg between calls
   # copy only what changed: a fresh mtime on unchanged code would make Snakemake rerun every stage that imports it
-  (cd "$ROOT" && find Snakefile workflow src config data profiles pyproject.toml -type f -not -path '*__pycache__*') |
+  # (links too: src/weirdgen/config.schema.yaml is one)
+  (cd "$ROOT" && find Snakefile workflow src config data profiles pyproject.toml \( -type f -o -type l \) -not -path '*__pycache__*') |
     while read -r f; do
-      cmp -s "$ROOT/$f" "$GW/wg/$f" || { mkdir -p "$GW/wg/$(dirname "$f")"; cp "$ROOT/$f" "$GW/wg/$f"; }
+      cmp -s "$ROOT/$f" "$GW/wg/$f" || { mkdir -p "$GW/wg/$(dirname "$f")"; cp -P "$ROOT/$f" "$GW/wg/$f"; }
     done
   cp "$GW"/x/data/*.jsonl "$GW/wg/data/local/" 2>/dev/null || true
   printf '#!/bin/sh\nexec python3 -m weirdgen.cli "$@"\n' > "$GW/bin/weirdgen"; chmod +x "$GW/bin/weirdgen"
