@@ -69,7 +69,10 @@ run)
     while read -r f; do
       cmp -s "$ROOT/$f" "$GW/wg/$f" || { mkdir -p "$GW/wg/$(dirname "$f")"; cp -P "$ROOT/$f" "$GW/wg/$f"; }
     done
-  cp "$GW"/x/data/*.jsonl "$GW/wg/data/local/" 2>/dev/null || true
+  # the prompt files likewise: a fresh copy each call made Snakemake redo the whole DAG from select_prompts
+  for f in "$GW"/x/data/*.jsonl; do
+    [ -f "$f" ] && { cmp -s "$f" "$GW/wg/data/local/$(basename "$f")" || cp "$f" "$GW/wg/data/local/"; }
+  done
   printf '#!/bin/sh\nexec python3 -m weirdgen.cli "$@"\n' > "$GW/bin/weirdgen"; chmod +x "$GW/bin/weirdgen"
   export PYTHONPATH=$GW/wg/src:$GW/site PATH=$GW/bin:$GW/site/bin:$PATH WEIRDGEN_JOBS_PER_GPU=3
   WEIRDGEN_GIT_COMMIT=$(cat "$GW/x/commit"); export WEIRDGEN_GIT_COMMIT
@@ -85,7 +88,9 @@ run)
   if [ -n "${OUT:-}" ]; then
     mkdir -p "$OUT"
     cp "$GW/snakemake.log" "$OUT/"
-    tar -czf "$OUT/results.tgz" --exclude='*.safetensors' --exclude='resume' --exclude='*.jsonl.lock' results logs
+    # not the bulky inputs (prompts, mixes, generations: they stay in /tmp/gw/wg while the machine is warm)
+    tar -czf "$OUT/results.tgz" --exclude='*.safetensors' --exclude='resume' --exclude='*.lock' --exclude='.journal' \
+      --exclude='results/data/*.jsonl' --exclude='results/data/train/*.jsonl' --exclude='results/generations/*.jsonl' results logs
   fi
   exit $rc ;;
 esac
