@@ -232,6 +232,7 @@ def test_kill_train_resumes_to_the_same_adapter(model_dir, tmp_path):
             if not d.name.endswith(".partial"):  # any checkpoint that looks complete is complete
                 assert (d / "adapter_config.json").exists() and (d / "adapter_model.safetensors").exists(), d
     assert killed == 3
+    (run / "train_log.jsonl").unlink()  # as Snakemake does with a failed job's declared outputs
     p = subprocess.run(cmd + [str(run)], check=True, capture_output=True, text=True)
     assert "resumed at step" in p.stderr
     assert not list(run.glob("*.partial")) and not (run / "resume").exists()

@@ -169,13 +169,18 @@ class ResumeState:
 
         self.dir, self.fingerprint = path, sha256_json(identity)
 
-    def save(self, step: int, epoch: int, pos: int, epoch_rng: Any, params: list[Any], opt: Any, sched: Any) -> None:
+    def save(self, step: int, epoch: int, pos: int, epoch_rng: Any, params: list[Any], opt: Any, sched: Any,
+             log: Path | None = None) -> None:
+        """``log``: the run's train_log.jsonl, kept beside the state (Snakemake deletes a failed job's declared
+        outputs, the log among them: a job resumed under Snakemake lost the rows before its resume point)."""
         import torch
 
         tmp = self.dir.with_name(self.dir.name + ".partial")
         if tmp.exists():
             shutil.rmtree(tmp)
         tmp.mkdir(parents=True)
+        if log is not None and log.exists():
+            shutil.copyfile(log, tmp / "train_log.jsonl")
         torch.save({"fingerprint": self.fingerprint, "step": step, "epoch": epoch, "pos": pos, "epoch_rng": epoch_rng,
                     "params": [p.detach().cpu().clone() for p in params], "opt": opt.state_dict(),
                     "sched": sched.state_dict(), "torch_rng": torch.get_rng_state(), "py_rng": random.getstate(),
@@ -329,7 +334,9 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
     step, epoch, skip = (resumed["step"], resumed["epoch"], resumed["pos"]) if resumed else (0, 0, 0)
     if resumed:
         rng.set_state(resumed["epoch_rng"])
-        log_lines = (out / "train_log.jsonl").read_text().splitlines()[:step] if (out / "train_log.jsonl").exists() else []
+        kept = state.dir / "train_log.jsonl"  # the log as it was at the save (the job's own may be gone)
+        src = kept if kept.exists() else out / "train_log.jsonl"
+        log_lines = src.read_text().splitlines()[:step] if src.exists() else []
         write_text(out / "train_log.jsonl", "".join(x + "\n" for x in log_lines))
         print(f"weirdgen train: resumed at step {step} of {total} from {state.dir}", file=sys.stderr)
     log = (out / "train_log.jsonl").open("a" if resumed else "w")
@@ -379,7 +386,8 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
             if step in ckpts:
                 save_checkpoint(model, out / f"step-{step}")
             if every and step % every == 0 and step < total:
-                state.save(step, epoch, pos + 1, epoch_rng, params, opt, sched)
+                log.flush()
+                state.save(step, epoch, pos + 1, epoch_rng, params, opt, sched, out / "train_log.jsonl")
             bar.update(1)
         skip = 0
         epoch += 1
