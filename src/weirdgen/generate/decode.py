@@ -20,9 +20,9 @@ def sample_next(logits: Any, temperature: float, generator: Any = None) -> Any:
     """One token per row: argmax at temperature 0, else a draw from softmax(``logits / temperature``).
 
     On CUDA by Gumbel-max (one exponential draw per vocabulary entry, cheap there). On the CPU by inverse CDF (one
-    uniform per row, a float64 cumulative sum, a binary search): drawing 49k exponentials per row costs 95 ms per
-    step for 48 rows on 2 cores, as much as ``torch.multinomial`` (84 ms), against 1.3 ms for the search
-    (bench/sample_cpu.py). Both give exactly the softmax distribution.
+    uniform per row, a float64 cumulative sum, a binary search): drawing 49k exponentials per row costs 83-97 ms per
+    step for 48 rows on 2 cores, as much as ``torch.multinomial`` (71-84 ms), against 8-20 ms for the whole inverse
+    CDF draw, softmax included (bench/sample_cpu.py). Both give exactly the softmax distribution.
     """
     import torch
 

@@ -39,8 +39,8 @@ class VLLMEngine:
         from transformers import AutoTokenizer
 
         self.tok = AutoTokenizer.from_pretrained(model_dir)
-        self.llm = vllm.LLM(model=str(model_dir), dtype=models.resolve_dtype(dtype, "cuda"), enable_lora=enable_lora, max_lora_rank=max_lora_rank,
-                            max_loras=max_loras, gpu_memory_utilization=gpu_memory_utilization,
+        self.llm = vllm.LLM(model=str(model_dir), dtype=models.resolve_dtype(dtype, "cuda"), enable_lora=enable_lora,
+                            max_lora_rank=max_lora_rank, max_loras=max_loras, gpu_memory_utilization=gpu_memory_utilization,
                             max_model_len=max_model_len, max_num_seqs=max_num_seqs, enforce_eager=enforce_eager,
                             seed=0)
         self._lora_ids: dict[str, int] = {}
