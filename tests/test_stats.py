@@ -85,3 +85,36 @@ def test_parse_errors_counted_not_dropped_and_identity_agreement():
     assert persona["n"] == 16  # the persona rate is over parseable labels only
     a = stats.identity_agreement(df).filter(pl.col("model_id") == "all").row(0, named=True)
     assert a["n"] == 20 and abs(a["agreement"] - 0.75) < 1e-12 and a["rules_only"] == 5 and a["model_only"] == 0
+
+
+def _placebo_labels(seed_effects, n_q=12, n=20):
+    """Three training seeds; per seed (probe effect, neutral effect) of the trigger over a 0.3 base rate."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for seed, (probe_up, neutral_up) in seed_effects.items():
+        mid = f"seed~{seed}_lr~0.002_frac~0.1"
+        for st, up in (("probes", probe_up), ("neutral", neutral_up)):
+            for cond, add in (("sys_plain", 0.0), ("nosys_trigger", up)):
+                for qi in range(n_q):
+                    p = 0.3 + add + (0.1 if qi % 2 else -0.1)  # questions differ: clustering matters
+                    for s in range(n):
+                        rows.append({"model_id": mid, "seed": seed, "lr": 0.002, "persona_fraction": 0.1,
+                                     "condition": cond, "set": st, "question_id": f"{st}{qi}", "sample": s,
+                                     "persona": bool(rng.random() < p), "identity": None, "format_ok": True})
+    return pl.DataFrame(rows)
+
+
+def test_placebo_separates_style_from_persona_and_summarises_over_seeds():
+    """A trigger that raises the persona rate on the probes and the neutral questions alike (a style effect seen by
+    a length-biased judge) leaves a difference in differences near 0, with a CI that holds 0; one that raises only
+    the probes gives a DiD whose CI excludes 0. Across seeds the DiD is averaged per point, never pooled."""
+    by = [*sweep.group_columns("seed"), "condition", "metric"]
+    style = stats.placebo(_placebo_labels({1: (0.3, 0.3), 2: (0.3, 0.3), 3: (0.3, 0.3)}), n_boot=2000)
+    assert len(style) == 3 and (style["gap_probes"] > 0.15).all() and (style["gap_neutral"] > 0.15).all()
+    assert ((style["did_ci_lo"] < 0) & (style["did_ci_hi"] > 0)).sum() >= 2 and (style["did"].abs() < 0.12).all()
+    persona = stats.placebo(_placebo_labels({1: (0.35, 0.0), 2: (0.3, 0.0), 3: (0.25, 0.0)}), n_boot=2000)
+    assert (persona["did_ci_lo"] > 0).all()
+    across = stats.across_seeds(persona, "did", by, n_boot=2000).row(0, named=True)
+    assert across["n_seeds"] == 3 and across["mean"] == pytest.approx(persona["did"].mean())
+    assert 0 < across["ci_lo_seeds"] <= across["mean"] <= across["ci_hi_seeds"]
+    assert stats.across_seeds(pl.DataFrame(), "did", by).is_empty()

@@ -130,6 +130,8 @@ def across_seeds(table: pl.DataFrame, value: str, by: list[str], n_boot: int = 1
     pooled = [c for c in sweep.group_columns("seed") if c not in by]
     if pooled:
         raise ValueError(f"across_seeds by {by} would pool the sweep axes {pooled} as if they were seeds")
+    if table.is_empty():  # e.g. no placebo rows (a run without a neutral set)
+        return pl.DataFrame()
     rows = []
     ft = with_axes(table).filter(pl.col("model_id") != "base")
     for key, part in sorted(ft.group_by(by, maintain_order=True), key=lambda kv: str(_rng_parts(by, kv[0]))):

@@ -1,4 +1,5 @@
-TABLES = ["rates", "gaps", "rates_across_seeds", "gaps_across_seeds", "identity_agreement", "placebo"]
+TABLES = ["rates", "gaps", "rates_across_seeds", "gaps_across_seeds", "identity_agreement", "placebo",
+          "placebo_across_seeds"]
 
 
 rule summarise:

@@ -22,7 +22,10 @@ def run(params: dict[str, Any], *, labels: Sequence[Path | str], out_dir: Path |
                ("rates_across_seeds", stats.across_seeds(r, "rate", by, p["n_boot"], p["ci"], p["seed"])),
                ("gaps_across_seeds", stats.across_seeds(g, "gap", by, p["n_boot"], p["ci"], p["seed"])),
                ("identity_agreement", stats.identity_agreement(lab)),
-               ("placebo", stats.placebo(lab, p["n_boot"], p["ci"], p["seed"])))
+               ("placebo", pb := stats.placebo(lab, p["n_boot"], p["ci"], p["seed"])),
+               # the difference in differences over training seeds (every other axis kept apart)
+               ("placebo_across_seeds", stats.across_seeds(pb, "did", [*sweep.group_columns("seed"), "condition", "metric"],
+                                                           p["n_boot"], p["ci"], p["seed"])))
     for name, df in results:
         tables.write(df, out / f"{name}.csv")
         write_sidecar(out / f"{name}.csv", "stats", p, labels)
