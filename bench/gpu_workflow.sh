@@ -9,6 +9,7 @@
 #   bench/gpu_workflow.sh install             # there: join the parts, check the wheels, install what is missing
 #                                             #   into /tmp/gw/site (--no-deps, no index)
 #   bench/gpu_workflow.sh run CONFIG SECONDS  # there: the workflow in /tmp/gw/wg (results kept between calls:
+#                                             #   CONFIG: one file or several joined by commas, layered in order;
 #                                             #   Snakemake reruns only what is missing or stale), stopped cleanly
 #                                             #   after SECONDS; tables, figures, logs and benchmarks go to $OUT
 #
@@ -80,8 +81,9 @@ run)
   nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
   start=$(date +%s)
   set +e
-  timeout -s INT "$secs" python3 -m snakemake --profile profiles/local --configfile="$cfg" --cores 16 \
-    --resources gpu=3 --scheduler greedy --rerun-incomplete results/figures/headline.png > "$GW/snakemake.log" 2>&1
+  IFS=, read -r -a cfgs <<< "$cfg"
+  timeout -s INT "$secs" python3 -m snakemake --profile profiles/local --configfile "${cfgs[@]}" --cores 16 \
+    --resources gpu=3 --scheduler greedy --rerun-incomplete all > "$GW/snakemake.log" 2>&1
   rc=$?
   set -e
   echo "snakemake rc=$rc after $(( $(date +%s) - start )) s"; tail -n 25 "$GW/snakemake.log"
