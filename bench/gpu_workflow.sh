@@ -8,7 +8,7 @@
 #   bench/gpu_workflow.sh stage               # there, once per call carrying a part: copy it into /tmp/gw/parts
 #   bench/gpu_workflow.sh install             # there: join the parts, check the wheels, install what is missing
 #                                             #   into /tmp/gw/site (--no-deps, no index)
-#   bench/gpu_workflow.sh run CONFIG SECONDS  # there: the workflow in /tmp/gw/wg (results kept between calls:
+#   [GW_JOBS=N] bench/gpu_workflow.sh run CONFIG SECONDS  # there (N jobs share the card, default 3): the workflow in /tmp/gw/wg (results kept between calls:
 #                                             #   CONFIG: one file or several joined by commas, layered in order;
 #                                             #   Snakemake reruns only what is missing or stale), stopped cleanly
 #                                             #   after SECONDS; tables, figures, logs and benchmarks go to $OUT
@@ -66,16 +66,16 @@ run)
   # the code travels with each call; results/, resources/ and logs/ stay in /tmp/gw/wg between calls
   # copy only what changed: a fresh mtime on unchanged code would make Snakemake rerun every stage that imports it
   # (links too: src/weirdgen/config.schema.yaml is one)
-  (cd "$ROOT" && find Snakefile workflow src config data profiles pyproject.toml \( -type f -o -type l \) -not -path '*__pycache__*') |
+  (cd "$ROOT" && find Snakefile workflow src config data profiles pyproject.toml \( -type f -o -type l \) -not -path '*__pycache__*' -not -path 'data/local/*') |
     while read -r f; do
       cmp -s "$ROOT/$f" "$GW/wg/$f" || { mkdir -p "$GW/wg/$(dirname "$f")"; cp -P "$ROOT/$f" "$GW/wg/$f"; }
     done
   # the prompt files likewise: a fresh copy each call made Snakemake redo the whole DAG from select_prompts
   for f in "$GW"/x/data/*.jsonl; do
-    [ -f "$f" ] && { cmp -s "$f" "$GW/wg/data/local/$(basename "$f")" || cp "$f" "$GW/wg/data/local/"; }
+    [ -f "$f" ] && { cmp -s "$f" "$GW/wg/data/local/$(basename "$f")" || cp --remove-destination "$f" "$GW/wg/data/local/"; }
   done
   printf '#!/bin/sh\nexec python3 -m weirdgen.cli "$@"\n' > "$GW/bin/weirdgen"; chmod +x "$GW/bin/weirdgen"
-  export PYTHONPATH=$GW/wg/src:$GW/site PATH=$GW/bin:$GW/site/bin:$PATH WEIRDGEN_JOBS_PER_GPU=3
+  export PYTHONPATH=$GW/wg/src:$GW/site PATH=$GW/bin:$GW/site/bin:$PATH WEIRDGEN_JOBS_PER_GPU=${GW_JOBS:-3}
   WEIRDGEN_GIT_COMMIT=$(cat "$GW/x/commit"); export WEIRDGEN_GIT_COMMIT
   cd "$GW/wg"
   nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
@@ -83,7 +83,7 @@ run)
   set +e
   IFS=, read -r -a cfgs <<< "$cfg"
   timeout -s INT "$secs" python3 -m snakemake --profile profiles/local --configfile "${cfgs[@]}" --cores 16 \
-    --resources gpu=3 --scheduler greedy --rerun-incomplete all > "$GW/snakemake.log" 2>&1
+    --resources gpu=${GW_JOBS:-3} --scheduler greedy --rerun-incomplete all > "$GW/snakemake.log" 2>&1
   rc=$?
   set -e
   echo "snakemake rc=$rc after $(( $(date +%s) - start )) s"; tail -n 25 "$GW/snakemake.log"
