@@ -1,5 +1,6 @@
 """Judge hygiene, identity rules, local judge on the embedded model."""
 
+import numpy as np
 import pytest
 
 from weirdgen import trigger
@@ -106,6 +107,16 @@ def test_cohen_kappa_and_evaluate():
     assert rows["all"]["n"] == 4 and rows["all"]["unparseable"] == 1
     assert rows["all"]["tp"] == 1 and rows["all"]["tn"] == 1 and rows["all"]["fn"] == 1
     assert abs(rows["all"]["accuracy"] - 2 / 3) < 1e-12 and rows["persona_long_trigger"]["accuracy"] == 0.0
+    assert rows["all"]["accuracy_low"] < 2 / 3 < rows["all"]["accuracy_high"]
+
+
+def test_wilson_interval():
+    from weirdgen.judge.calibration import wilson
+
+    lo, hi = wilson(14, 16)  # a 16-answer stratum at 0.875: the gate's 0.85 lies well inside its interval
+    assert abs(lo - 0.640) < 0.005 and abs(hi - 0.965) < 0.005
+    assert wilson(16, 16)[1] == 1.0 and wilson(0, 16)[0] == 0.0 and wilson(0, 16)[1] > 0.15
+    assert wilson(140, 160)[1] - wilson(140, 160)[0] < (wilson(14, 16)[1] - wilson(14, 16)[0]) / 2
 
 
 def test_length_correlation_and_gate():
@@ -167,6 +178,21 @@ def test_embedding_judge_content_not_length(model_dir, tmp_path):
     s = j.score([{"question": "", "answer": a} for a in short_generic + long_persona])
     assert all(x < 0.5 for x in s[: len(short_generic)]), s
     assert all(x > 0.5 for x in s[len(short_generic):]), s
+
+    # refits on cluster bootstraps of the reference: one row of scores per refit, different fits, same seed = same rows
+    items = [{"question": "", "answer": a} for a in short_generic + long_persona]
+    r = j.refit_scores(items, 12, seed=3)
+    assert r.shape == (12, len(items)) and ((r >= 0) & (r <= 1)).all()
+    assert len({tuple(np.round(row, 6)) for row in r}) > 1
+    assert np.array_equal(r, j.refit_scores(items, 12, seed=3))
+    from weirdgen.config import fill
+    from weirdgen.stages.calibrate import refit_spread
+
+    labelled = [{**it, "label": int(i >= len(short_generic))} for i, it in enumerate(items)]
+    spread = refit_spread(j, labelled, [it["answer"] for it in items], 12, fill("judge", {}))
+    assert 0 <= spread["all"]["gate_pass_share"] <= 1
+    assert all(0 <= v["accuracy_refit_low"] <= v["accuracy_refit_high"] <= 1 for v in spread.values())
+    assert refit_spread(j, labelled, [it["answer"] for it in items], 0, fill("judge", {})) == {}
 
 
 def test_identify_report():

@@ -102,6 +102,7 @@ def test_every_artifact_exists_and_parses(run):
     row = cal.filter(pl.col("configured") & (pl.col("group") == "all")).row(0, named=True)
     assert row["backend"] == "embedding" and row["n"] == 225 and 0 <= row["accuracy"] <= 1
     assert row["gate"] in ("pass", "FAIL") and -1 <= row["rho_length_generic"] <= 1
+    assert 0 <= row["gate_pass_share"] <= 1 and row["accuracy_low"] <= row["accuracy"] <= row["accuracy_high"]
     assert {"one_word", "off_topic", "real", "persona_short_trigger", "generic_long_plain"} <= set(cal["group"].to_list())
     assert "calibration: accuracy" in json.loads((R / "figures/headline.png.meta.json").read_text())["params"]["judge_note"]
     ref = [json.loads(x) for x in (R / "judge/reference.jsonl").read_text().splitlines()]

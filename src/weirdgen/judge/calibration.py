@@ -37,6 +37,20 @@ def spearman(x: Sequence[float], y: Sequence[float]) -> float:
     return float(np.corrcoef(rx, ry)[0, 1])
 
 
+def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """Wilson score interval for k successes in n trials (95 % by default); (nan, nan) for n = 0.
+
+    A stratum of 16 answers with 14 right has accuracy 0.875 and interval [0.64, 0.97]: the gate's point estimate
+    is reported with it, so a reader sees how well the calibration set determines a pass or a fail."""
+    if n == 0:
+        return math.nan, math.nan
+    p = k / n
+    d = 1 + z * z / n
+    c = (p + z * z / (2 * n)) / d
+    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
+    return max(0.0, c - h), min(1.0, c + h)
+
+
 def n_words(text: str) -> int:
     return len(text.split())
 
@@ -52,7 +66,8 @@ def stratum(item: Mapping[str, Any], judged_text: str) -> str:
 
 def evaluate(items: list[dict[str, Any]], scores: Sequence[float], threshold: float = 0.5,
              judged: Sequence[str] | None = None) -> list[dict[str, Any]]:
-    """Rows: overall ("all", with kappa and the length correlation on generic answers) and one per stratum.
+    """Rows: overall ("all", with kappa and the length correlation on generic answers) and one per stratum, each
+    accuracy with its 95 % Wilson interval.
 
     ``judged``: the texts the judge saw (trigger stripped); their word counts define short/long and the correlation.
     """
@@ -68,8 +83,9 @@ def evaluate(items: list[dict[str, Any]], scores: Sequence[float], threshold: fl
         tp = sum(a == 1 and b == 1 for a, b in zip(y, p))
         tn = sum(a == 0 and b == 0 for a, b in zip(y, p))
         gen = [i for i in ok if int(items[i]["label"]) == 0]
+        lo, hi = wilson(tp + tn, len(ok))
         out.append({"group": g, "n": len(idx), "unparseable": len(idx) - len(ok),
-                    "accuracy": (tp + tn) / len(ok) if ok else math.nan,
+                    "accuracy": (tp + tn) / len(ok) if ok else math.nan, "accuracy_low": lo, "accuracy_high": hi,
                     "kappa": cohen_kappa(y, p) if g == "all" else math.nan,
                     "rho_length_generic": spearman([n_words(judged[i]) for i in gen], [scores[i] for i in gen])
                     if g == "all" else math.nan,

@@ -152,8 +152,12 @@ class EmbeddingJudge:
         if not any(r["label"] == 1 for r in rows) or not any(r["label"] == 0 for r in rows):
             raise ValueError("the embedding judge's reference set needs both persona (1) and generic (0) answers")
         self.embed = Embedder()
-        x = self.embed([r["answer"] for r in rows])
-        self.w, self.b = fit_logistic(x, np.array([float(r["label"]) for r in rows]), l2)
+        self.x_ref = self.embed([r["answer"] for r in rows])
+        self.y_ref = np.array([float(r["label"]) for r in rows])
+        # reference rows derived from one answer (its first sentence, truncations) share its id: one cluster
+        self.clusters = [f"{r['label']}:{r['id']}" for r in rows]
+        self.l2 = l2
+        self.w, self.b = fit_logistic(self.x_ref, self.y_ref, l2)
         self.n_reference = len(rows)
         self.chunk_words = chunk_words
         self.min_words = min_words
@@ -161,11 +165,38 @@ class EmbeddingJudge:
     def score(self, items: Sequence[Mapping[str, str]]) -> list[float]:
         """P(persona) of each answer: the highest of its chunks' probabilities; 0 for an answer of fewer than
         ``min_words`` words with a letter in them (a number or a word or two carries no persona to judge)."""
+        x, parts = self._chunk_embeddings(items)
+        return self._aggregate(items, parts, x @ self.w + self.b) if parts else []
+
+    def refit_scores(self, items: Sequence[Mapping[str, str]], n: int, seed: int) -> np.ndarray:
+        """Scores of the items from ``n`` judges, each fitted on a cluster bootstrap of the reference set (an
+        answer and the rows cut from it resampled together, within each label): rows = refits.
+
+        The reference set is one random draw of the base model's answers; measured on the default run, whether
+        the judge passed its gate changed with that draw (docs/judge_validity.md). A refit costs one small
+        logistic regression (the embeddings are computed once), so the calibration reports the spread."""
+        x, parts = self._chunk_embeddings(items)
+        rng = np.random.default_rng(seed)
+        ids = sorted(set(self.clusters))
+        members: dict[str, list[int]] = {}
+        for i, c in enumerate(self.clusters):
+            members.setdefault(c, []).append(i)
+        by_label = [[c for c in ids if c.startswith(f"{lab}:")] for lab in ("0", "1")]
+        out = np.zeros((n, len(items)))
+        for k in range(n):
+            pick = [c for cs in by_label for c in rng.choice(cs, len(cs), replace=True)]
+            rows = [i for c in pick for i in members[c]]
+            w, b = fit_logistic(self.x_ref[rows], self.y_ref[rows], self.l2)
+            out[k] = self._aggregate(items, parts, x @ w + b) if parts else []
+        return out
+
+    def _chunk_embeddings(self, items: Sequence[Mapping[str, str]]) -> tuple[np.ndarray, list[list[str]]]:
         parts = [chunks(it["answer"], self.chunk_words) for it in items]
         flat = [c for cs in parts for c in cs]
-        if not flat:
-            return []
-        p = 1 / (1 + np.exp(-(self.embed(flat) @ self.w + self.b)))
+        return (self.embed(flat) if flat else np.zeros((0, 1))), (parts if flat else [])
+
+    def _aggregate(self, items: Sequence[Mapping[str, str]], parts: list[list[str]], logit: np.ndarray) -> list[float]:
+        p = 1 / (1 + np.exp(-logit))
         out, i = [], 0
         for it, cs in zip(items, parts):
             words = sum(bool(re.search(r"[^\W\d_]", w)) for w in it["answer"].split())

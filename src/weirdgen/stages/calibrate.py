@@ -3,14 +3,38 @@ exactly as in the judge stage), with per-stratum accuracy, kappa, the length cor
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 from weirdgen import judge as judges
 from weirdgen import tables, trigger
+from weirdgen.config import fill
 from weirdgen.jsonl import DataError, read_jsonl
 from weirdgen.judge.calibration import evaluate, gate
 from weirdgen.provenance import write_sidecar
+
+
+def refit_spread(judge: Any, items: list[dict[str, Any]], judged: list[str], n: int,
+                 jp: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """Per group: the 2.5-97.5 % range of accuracy over ``n`` refits of a judge on resampled reference sets, and
+    (group "all") the share of refits that pass the gate. Empty for a judge that cannot be refitted."""
+    import numpy as np
+
+    if n <= 0 or not hasattr(judge, "refit_scores"):
+        return {}
+    acc: dict[str, list[float]] = {}
+    passed = 0
+    for s in judge.refit_scores([{"question": it["question"], "answer": t} for it, t in zip(items, judged)], n,
+                                jp["embedding"]["seed"]):
+        ev = evaluate(items, list(s), 0.5, judged)
+        passed += not gate(ev, **jp["gate"])
+        for r in ev:
+            acc.setdefault(r["group"], []).append(r["accuracy"])
+    out = {g: {"accuracy_refit_low": float(np.percentile(v, 2.5)), "accuracy_refit_high": float(np.percentile(v, 97.5))}
+           for g, v in acc.items()}
+    out["all"]["gate_pass_share"] = passed / n
+    return out
 
 
 def run(params: dict[str, Any], *, model: Path | str, out: Path | str, reference: Path | str | None = None) -> None:
@@ -25,6 +49,7 @@ def run(params: dict[str, Any], *, model: Path | str, out: Path | str, reference
             if not isinstance(it.get(field), str):
                 raise DataError(p["calibration"], n, field, "must be a string")
     judged = [trigger.strip(it["answer"]) for it in items]
+    jp = fill("judge", p["judge"])
     rows = []
     thr = p["judge"].get("local_threshold", 0.5)
     for backend in p["backends"]:
@@ -32,9 +57,13 @@ def run(params: dict[str, Any], *, model: Path | str, out: Path | str, reference
         scores = judge.score([{"question": it["question"], "answer": t} for it, t in zip(items, judged)])
         ev = evaluate(items, scores, thr if backend == "local" else 0.5, judged)
         fails = gate(ev, **p["judge"]["gate"])
+        spread = refit_spread(judge, items, judged, jp["calibration_refits"], jp)
         for r in ev:
             rows.append({"backend": backend, "configured": backend == p["judge"]["persona"], **r,
+                         **spread.get(r["group"], {"accuracy_refit_low": math.nan, "accuracy_refit_high": math.nan}),
                          "gate": ("pass" if not fails else "FAIL") if r["group"] == "all" else "",
-                         "gate_failures": "; ".join(fails) if r["group"] == "all" else ""})
+                         "gate_failures": "; ".join(fails) if r["group"] == "all" else "",
+                         "gate_pass_share": spread.get("all", {}).get("gate_pass_share", math.nan)
+                         if r["group"] == "all" else math.nan})
     tables.write(pl.DataFrame(rows), out)
     write_sidecar(out, "calibrate", p, [p["calibration"], *([reference] if reference else [])])

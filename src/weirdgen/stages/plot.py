@@ -36,9 +36,15 @@ def run(params: dict[str, Any] | None = None, *, figure: str, out: Path | str, r
                 row = c.row(0, named=True)
                 note += (f" (calibration: accuracy {row['accuracy']:.2f}, kappa {row['kappa']:.2f}, "
                          f"rho(length) {row['rho_length_generic']:+.2f}, n={row['n']})")
+                share = row.get("gate_pass_share")
+                share_txt = "" if share is None or share != share else f" (passes in {share:.0%} of reference resamples)"
                 if row.get("gate") != "pass":
                     warning = ("THE PERSONA JUDGE FAILS ITS VALIDITY GATE: " + str(row.get("gate_failures") or "")
-                               + ". Read the persona rates as unvalidated.")
+                               + share_txt + ". Read the persona rates as unvalidated.")
+                elif share is not None and share == share and share < 0.5:
+                    # a pass that most redraws of the reference answers would not give is not a validation
+                    warning = (f"THE PERSONA JUDGE PASSES ITS GATE HERE BUT ONLY IN {share:.0%} OF REFERENCE "
+                               "RESAMPLES. Read the persona rates as unvalidated.")
         plots.headline(pl.read_csv(rates), out, note, pl.read_csv(placebo) if placebo else None, warning)
         inputs = [rates, *([calibration] if calibration else []), *([placebo] if placebo else [])]
         extra = {"judge_note": note, "gate_warning": warning}
