@@ -8,19 +8,27 @@
 #   bench/gpu_workflow.sh stage               # there, once per call carrying a part: copy it into /tmp/gw/parts
 #   bench/gpu_workflow.sh install             # there: join the parts, check the wheels, install what is missing
 #                                             #   into /tmp/gw/site (--no-deps, no index)
-#   [GW_JOBS=N] bench/gpu_workflow.sh run CONFIG SECONDS  # there (N jobs share the card, default 3): the workflow in /tmp/gw/wg (results kept between calls:
-#                                             #   CONFIG: one file or several joined by commas, layered in order;
+#   bench/gpu_workflow.sh run CONFIG SECONDS  # there: the workflow in /tmp/gw/wg (results kept between calls:
 #                                             #   Snakemake reruns only what is missing or stale), stopped cleanly
-#                                             #   after SECONDS; tables, figures, logs and benchmarks go to $OUT
+#                                             #   after SECONDS; tables, figures, logs and benchmarks go to $OUT.
+#                                             #   CONFIG: one file or several joined by commas, layered in order;
+#                                             #   GW_JOBS=N: N jobs share the card (default 3)
 #
 # The device keeps /tmp while it is warm (30 s after a call): stage, install and run go in consecutive calls.
+# After a long run call the warm machine was lost twice in two tries (2026-11-27): each run call therefore returns
+# its state in parts ($OUT/state.part.NN, < 60 MiB each). Put part NN in wheels/gpu/state/sNN/ here and carry each
+# folder in a stage call of the next machine (beside the wheel parts); run restores it into a fresh /tmp/gw/wg and
+# the workflow goes on where it stopped (same commit only):
+#   run(carry=[wheels/gpu/pN]) "bench/gpu_workflow.sh stage"   for each wheel part, then "stage && install"
+#   run(carry=[wheels/gpu/state/sNN]) "bench/gpu_workflow.sh stage"   for each state part
+#   run "bench/gpu_workflow.sh run CONFIG SECONDS"
 set -euo pipefail
 mode=${1:?pack|stage|install|run}
-GW=/tmp/gw
+GW=${GW:-/tmp/gw}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 case $mode in
 pack)
-  out=$ROOT/wheels/gpu; rm -rf "$out"; mkdir -p "$out/x"
+  out=$ROOT/wheels/gpu; rm -rf "$out"/p* "$out/x"; mkdir -p "$out/x"   # a state of another commit is refused by run
   plat=(--only-binary=:all: --python-version 3.12 --implementation cp)
   for p in manylinux_2_28_x86_64 manylinux_2_17_x86_64 manylinux2014_x86_64; do plat+=(--platform "$p"); done
   pip=(python3 -m pip)
@@ -46,9 +54,10 @@ pack)
   rm -rf "$out/x"
   du -sh "$out"/p* ;;
 stage)
-  mkdir -p "$GW/parts"
+  mkdir -p "$GW/parts" "$GW/state"
   for d in "$ROOT"/wheels/gpu/p*/; do [ -d "$d" ] && cp "$d"part.* "$GW/parts/"; done
-  ls "$GW/parts" ;;
+  for d in "$ROOT"/wheels/gpu/state/s*/; do [ -d "$d" ] && cp "$d"state.part.* "$GW/state/"; done
+  ls "$GW/parts" "$GW/state" ;;
 install)
   mkdir -p "$GW/x" && cd "$GW/x"
   cat "$GW"/parts/part.* | tar -xf -
@@ -58,11 +67,22 @@ install)
     name=$(basename "$w" | cut -d- -f1)
     python3 -c "import importlib.metadata as m, sys; m.version(sys.argv[1])" "$name" 2>/dev/null || missing+=("$w")
   done
-  python3 -m pip install -q --no-deps --no-index --no-compile --target "$GW/site" "${missing[@]}"
+  [ ${#missing[@]} -eq 0 ] || python3 -m pip install -q --no-deps --no-index --no-compile --target "$GW/site" "${missing[@]}"
   echo "installed ${#missing[@]} wheels into $GW/site" ;;
 run)
   cfg=${2:?config}; secs=${3:?seconds}
   mkdir -p "$GW/wg/data/local" "$GW/bin"
+  commit=$(cat "$GW/x/commit")
+  # a state carried from an earlier machine (its $OUT/state.part.NN, staged into /tmp/gw/state): restored once into
+  # a fresh /tmp/gw/wg, only for the same commit (a code change starts afresh)
+  if compgen -G "$GW/state/state.part.*" > /dev/null && [ ! -d "$GW/wg/results" ]; then
+    cat "$GW"/state/state.part.* | tar -xzf - -C "$GW/wg"
+    if [ "$(cat "$GW/wg/state.commit")" != "$commit" ]; then
+      echo "error: the staged state is from commit $(cat "$GW/wg/state.commit"), the packed code is $commit" >&2
+      rm -rf "$GW/wg/results" "$GW/wg/logs" "$GW/wg/.snakemake" "$GW/state"; exit 2
+    fi
+    echo "restored $(find "$GW/wg/results" -type f | wc -l) result files from $(ls "$GW"/state | wc -l) state parts"
+  fi
   # the code travels with each call; results/, resources/ and logs/ stay in /tmp/gw/wg between calls
   # copy only what changed: a fresh mtime on unchanged code would make Snakemake rerun every stage that imports it
   # (links too: src/weirdgen/config.schema.yaml is one)
@@ -76,12 +96,19 @@ run)
   done
   printf '#!/bin/sh\nexec python3 -m weirdgen.cli "$@"\n' > "$GW/bin/weirdgen"; chmod +x "$GW/bin/weirdgen"
   export PYTHONPATH=$GW/wg/src:$GW/site PATH=$GW/bin:$GW/site/bin:$PATH WEIRDGEN_JOBS_PER_GPU=${GW_JOBS:-3}
-  WEIRDGEN_GIT_COMMIT=$(cat "$GW/x/commit"); export WEIRDGEN_GIT_COMMIT
+  WEIRDGEN_GIT_COMMIT=$commit; export WEIRDGEN_GIT_COMMIT
   cd "$GW/wg"
   nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
   start=$(date +%s)
-  set +e
   IFS=, read -r -a cfgs <<< "$cfg"
+  # Inputs that are not results (code, data, config, the materialised model) get one old mtime on every machine:
+  # a fresh copy or a re-materialised model is then not "newer" than results carried from an earlier machine, and
+  # Snakemake reruns only what is missing, incomplete or changed in params. Code changes are caught by the commit
+  # check above, not by mtimes. The model is built first for that reason (~50 s; once per machine).
+  python3 -m snakemake --profile profiles/local --configfile "${cfgs[@]}" --cores 16 --scheduler greedy \
+    --until materialise_model > "$GW/materialise.log" 2>&1 || { tail -n 20 "$GW/materialise.log"; exit 1; }
+  find Snakefile workflow src config data profiles pyproject.toml resources -exec touch -h -d @1700000000 {} +
+  set +e
   timeout -s INT "$secs" python3 -m snakemake --profile profiles/local --configfile "${cfgs[@]}" --cores 16 \
     --resources gpu=${GW_JOBS:-3} --scheduler greedy --rerun-incomplete all > "$GW/snakemake.log" 2>&1
   rc=$?
@@ -92,7 +119,12 @@ run)
     cp "$GW/snakemake.log" "$OUT/"
     # not the bulky inputs (prompts, mixes, generations: they stay in /tmp/gw/wg while the machine is warm)
     tar -czf "$OUT/results.tgz" --exclude='*.safetensors' --exclude='resume' --exclude='*.lock' --exclude='.journal' \
-      --exclude='results/data/*.jsonl' --exclude='results/data/train/*.jsonl' --exclude='results/generations/*.jsonl' results logs
+      --exclude='results/data/train/*.jsonl' --exclude='results/generations/*.jsonl' results logs
+    # everything a fresh machine needs to go on where this one stopped (the model is rebuilt there), in parts that
+    # a call can carry (see the top of this file)
+    echo "$commit" > state.commit
+    tar -czf - --exclude='*.lock' results logs .snakemake/metadata state.commit | split -b 60M -d - "$OUT/state.part."
+    echo "state for the next machine: $(du -ch "$OUT"/state.part.* | tail -n 1 | cut -f1) in $(ls "$OUT"/state.part.* | wc -l) parts"
   fi
   exit $rc ;;
 esac
