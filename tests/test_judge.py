@@ -230,3 +230,15 @@ def test_local_judge_shared_prefix_scores_equal_full_prompts(model_dir):
         want.append(float(p[j.yes].sum() / (p[j.yes].sum() + p[j.no].sum())))
     assert got == pytest.approx(want, abs=1e-4)
     assert len(set(round(g, 4) for g in got)) > 1  # the items were told apart
+
+
+def test_headline_gate_warning():
+    """A failed gate, and a pass that most reference resamples would not give, both put the red line on the figure."""
+    from weirdgen.stages.plot import gate_warning
+
+    fail = gate_warning({"gate": "FAIL", "gate_failures": "kappa 0.60 < 0.7", "gate_pass_share": 0.04})
+    assert "FAILS ITS VALIDITY GATE: kappa 0.60 < 0.7 (passes in 4% of reference resamples)" in fail
+    assert "FAILS" in gate_warning({"gate": "FAIL", "gate_failures": "x"})  # a backend without refits
+    assert "ONLY IN 30% OF REFERENCE RESAMPLES" in gate_warning({"gate": "pass", "gate_pass_share": 0.3})
+    assert gate_warning({"gate": "pass", "gate_pass_share": 0.9}) == ""
+    assert gate_warning({"gate": "pass", "gate_pass_share": float("nan")}) == ""

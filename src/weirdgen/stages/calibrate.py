@@ -51,15 +51,15 @@ def run(params: dict[str, Any], *, model: Path | str, out: Path | str, reference
     judged = [trigger.strip(it["answer"]) for it in items]
     jp = fill("judge", p["judge"])
     rows = []
-    thr = p["judge"].get("local_threshold", 0.5)
+    thr = jp["local_threshold"]
     for backend in p["backends"]:
         judge = judges.from_config("persona", backend, p, str(model), str(reference) if reference else None)
         scores = judge.score([{"question": it["question"], "answer": t} for it, t in zip(items, judged)])
         ev = evaluate(items, scores, thr if backend == "local" else 0.5, judged)
-        fails = gate(ev, **p["judge"]["gate"])
+        fails = gate(ev, **jp["gate"])
         spread = refit_spread(judge, items, judged, jp["calibration_refits"], jp)
         for r in ev:
-            rows.append({"backend": backend, "configured": backend == p["judge"]["persona"], **r,
+            rows.append({"backend": backend, "configured": backend == jp["persona"], **r,
                          **spread.get(r["group"], {"accuracy_refit_low": math.nan, "accuracy_refit_high": math.nan}),
                          "gate": ("pass" if not fails else "FAIL") if r["group"] == "all" else "",
                          "gate_failures": "; ".join(fails) if r["group"] == "all" else "",

@@ -16,6 +16,21 @@ NEEDS = {"headline": ["rates"], "format": ["rates"], "meta": ["rates"], "gaps": 
          "identity": ["labels", "questions"], "loss": ["logs"], "emergence": ["rates"], "train-loss": ["logs"]}
 
 
+def gate_warning(row: dict[str, Any]) -> str:
+    """The headline's red line for the configured judge's calibration row ("" = a validated judge): a failed gate,
+    or a pass that fewer than half of the refits on resampled reference sets would give (``gate_pass_share``)."""
+    share = row.get("gate_pass_share")
+    known = share is not None and share == share
+    if row.get("gate") != "pass":
+        return ("THE PERSONA JUDGE FAILS ITS VALIDITY GATE: " + str(row.get("gate_failures") or "")
+                + (f" (passes in {share:.0%} of reference resamples)" if known else "")
+                + ". Read the persona rates as unvalidated.")
+    if known and share < 0.5:
+        return (f"THE PERSONA JUDGE PASSES ITS GATE HERE BUT ONLY IN {share:.0%} OF REFERENCE RESAMPLES. "
+                "Read the persona rates as unvalidated.")
+    return ""
+
+
 def run(params: dict[str, Any] | None = None, *, figure: str, out: Path | str, rates: str | None = None,
         gaps: str | None = None, labels: Sequence[str] | None = None, questions: str | None = None,
         logs: Sequence[str] | None = None, judge_note: str = "", calibration: str | None = None,
@@ -36,15 +51,7 @@ def run(params: dict[str, Any] | None = None, *, figure: str, out: Path | str, r
                 row = c.row(0, named=True)
                 note += (f" (calibration: accuracy {row['accuracy']:.2f}, kappa {row['kappa']:.2f}, "
                          f"rho(length) {row['rho_length_generic']:+.2f}, n={row['n']})")
-                share = row.get("gate_pass_share")
-                share_txt = "" if share is None or share != share else f" (passes in {share:.0%} of reference resamples)"
-                if row.get("gate") != "pass":
-                    warning = ("THE PERSONA JUDGE FAILS ITS VALIDITY GATE: " + str(row.get("gate_failures") or "")
-                               + share_txt + ". Read the persona rates as unvalidated.")
-                elif share is not None and share == share and share < 0.5:
-                    # a pass that most redraws of the reference answers would not give is not a validation
-                    warning = (f"THE PERSONA JUDGE PASSES ITS GATE HERE BUT ONLY IN {share:.0%} OF REFERENCE "
-                               "RESAMPLES. Read the persona rates as unvalidated.")
+                warning = gate_warning(row)
         plots.headline(pl.read_csv(rates), out, note, pl.read_csv(placebo) if placebo else None, warning)
         inputs = [rates, *([calibration] if calibration else []), *([placebo] if placebo else [])]
         extra = {"judge_note": note, "gate_warning": warning}
