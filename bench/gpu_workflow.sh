@@ -16,14 +16,16 @@
 #
 # The device keeps /tmp while it is warm (30 s after a call): stage, install and run go in consecutive calls.
 # After a long run call the warm machine was lost twice in two tries (2026-11-27): each run call therefore returns
-# its state in parts ($OUT/state.part.NN, < 60 MiB each). Put part NN in wheels/gpu/state/sNN/ here and carry each
-# folder in a stage call of the next machine (beside the wheel parts); run restores it into a fresh /tmp/gw/wg and
-# the workflow goes on where it stopped (same commit only):
+# its state in parts ($OUT/state.part.NN, 15 MiB each; a call returns at most 8 files of 16 MiB, so parts from 06 on
+# come back with `bench/gpu_workflow.sh state 6` calls). Put the parts in wheels/gpu/state/sK/ here (up to 4 per
+# folder: a call carries 64 MiB) and carry each folder in a stage call of the next machine (beside the wheel parts);
+# run restores them into a fresh /tmp/gw/wg and the workflow goes on where it stopped (same commit only; a training
+# interrupted mid-way starts again: its resume point is not carried):
 #   run(carry=[wheels/gpu/pN]) "bench/gpu_workflow.sh stage"   for each wheel part, then "stage && install"
-#   run(carry=[wheels/gpu/state/sNN]) "bench/gpu_workflow.sh stage"   for each state part
+#   run(carry=[wheels/gpu/state/sK]) "bench/gpu_workflow.sh stage"    for each folder of state parts
 #   run "bench/gpu_workflow.sh run CONFIG SECONDS"
 set -euo pipefail
-mode=${1:?pack|stage|install|run}
+mode=${1:?pack|stage|install|run|state}
 GW=${GW:-/tmp/gw}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 case $mode in
@@ -122,9 +124,22 @@ run)
       --exclude='results/data/train/*.jsonl' --exclude='results/generations/*.jsonl' results logs
     # everything a fresh machine needs to go on where this one stopped (the model is rebuilt there), in parts that
     # a call can carry (see the top of this file)
+    # Not the resume points of interrupted trainings (adapter + optimizer moments, ~25 MB per 135M job: four of
+    # them made a 113 MB state on 2026-11-27): such a job starts again on the next machine. A call returns at most
+    # 8 files of 16 MiB: the state goes in 15 MiB parts, the first 6 now, the rest with `state` calls.
     echo "$commit" > state.commit
-    tar -czf - --exclude='*.lock' results logs .snakemake/metadata state.commit | split -b 60M -d - "$OUT/state.part."
-    echo "state for the next machine: $(du -ch "$OUT"/state.part.* | tail -n 1 | cut -f1) in $(ls "$OUT"/state.part.* | wc -l) parts"
+    rm -rf "$GW/state_out"; mkdir -p "$GW/state_out"
+    tar -czf - --exclude='*.lock' --exclude='resume' results logs .snakemake/metadata state.commit |
+      split -b 15M -d - "$GW/state_out/state.part."
+    n=$(ls "$GW"/state_out/state.part.* | wc -l)
+    ls "$GW"/state_out/state.part.* | head -n 6 | xargs -I{} cp {} "$OUT/"
+    echo "state for the next machine: $(du -ch "$GW"/state_out/state.part.* | tail -n 1 | cut -f1) in $n parts" \
+      "$( [ "$n" -gt 6 ] && echo "(parts 06 on: call 'bench/gpu_workflow.sh state 6' at once, while the machine is warm)")"
   fi
   exit $rc ;;
+state)
+  # the state parts a run call could not return (at most 8 files per call): from part N, 7 per call
+  from=${2:?first part}; mkdir -p "$OUT"
+  ls "$GW"/state_out/state.part.* | tail -n +$((from + 1)) | head -n 7 | xargs -I{} cp {} "$OUT/"
+  ls "$OUT" ;;
 esac
