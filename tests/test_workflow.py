@@ -172,6 +172,27 @@ def test_emergence_checkpoints_sampled_and_judged(run):
     assert set(e["point"]) == set(points) and e["rate"].is_between(0, 1).all()
 
 
+def test_dose_figure_from_the_runs_table(run, tmp_path):
+    """The dose-response figure draws from a real rates_across_seeds table with two fractions, refuses one fraction
+    with a clear error, and a sweep with two fractions plans it in `all` (dry-run)."""
+    from weirdgen.stages import plot
+
+    wd, cfg, _ = run
+    t = pl.read_csv(wd / "results/tables/rates_across_seeds.csv")
+    with pytest.raises(ValueError, match="at least two persona fractions"):
+        plot.run(figure="dose", out=tmp_path / "one.png", rates=str(wd / "results/tables/rates_across_seeds.csv"))
+    two = pl.concat([t, t.with_columns(pl.lit(0.1).alias("persona_fraction"),
+                                       (pl.col("mean") * 0.5).alias("mean"))])
+    two.write_csv(tmp_path / "two.csv")
+    plot.run(figure="dose", out=tmp_path / "dose.png", rates=str(tmp_path / "two.csv"))
+    assert (tmp_path / "dose.png").stat().st_size > 10_000
+    c = json.loads(json.dumps(cfg))
+    c["sweep"]["persona_fraction"] = [0.5, 0.25]
+    (wd / "config/dose.yaml").write_text(yaml.safe_dump(c))
+    assert planned_jobs(wd, "config/dose.yaml", "all").get("plot_dose") == 1
+    assert "plot_dose" not in planned_jobs(wd, "config/tiny.yaml", "all")
+
+
 def test_nothing_to_do_after_run(run):
     wd, _, _ = run
     assert planned_jobs(wd, "config/tiny.yaml") == {}

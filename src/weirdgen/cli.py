@@ -58,7 +58,7 @@ COMMANDS: dict[str, tuple[str, str, tuple[tuple[str, dict[str, Any]], ...]]] = {
     "emergence": ("weirdgen.stages.summarise:emergence", "rates along training steps (checkpoints) for the emergence curve",
                   (P, req("--labels", nargs="+"), req("--adapters", nargs="+", help="final adapters' meta.json"), O)),
     "plot": ("weirdgen.stages.plot:run", "draw a figure from the tables",
-             (("figure", {"choices": ["headline", "format", "meta", "gaps", "identity", "loss", "emergence", "train-loss"]}),
+             (("figure", {"choices": ["headline", "format", "meta", "gaps", "identity", "loss", "emergence", "dose", "train-loss"]}),
               O, opt("--rates"), opt("--gaps"), opt("--labels", nargs="+"), opt("--questions"), opt("--logs", nargs="+"),
               ("--judge-note", {"default": ""}), opt("--calibration"), opt("--placebo"))),
     "report-tables": ("weirdgen.stages.report_tables:run", "hygiene audit and provenance tables for the report",

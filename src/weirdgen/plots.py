@@ -270,3 +270,50 @@ def loss_curve(log: pl.DataFrame, out: Path | str, title: str) -> None:
     fig.tight_layout()
     fig.savefig(out, dpi=120)
     plt.close(fig)
+
+
+def dose(table: pl.DataFrame, out: Path | str) -> None:
+    """Dose-response: rates against the persona fraction (log axis), one line per condition and learning rate,
+    whiskers = 95 % CI over seeds (``rates_across_seeds``). Panels: format adherence and persona on the probes, and
+    persona on the neutral set (the placebo: a persona effect of the training should not show there)."""
+    sns.set_theme(style="whitegrid", context="notebook")
+    panels = [("probes", "format_ok"), ("probes", "persona"), ("neutral", "persona")]
+    # one seed per point leaves the CI columns empty (read back from CSV as strings)
+    d = table.with_columns([pl.col(c).cast(pl.Float64, strict=False)
+                            for c in ("persona_fraction", "lr", "mean", "ci_lo_seeds", "ci_hi_seeds")])
+    d = d.filter(pl.col("persona_fraction").is_not_null())
+    if d.select("persona_fraction").n_unique() < 2:
+        raise ValueError("a dose-response figure needs at least two persona fractions in the table")
+    conds = [c.value for c in CONDITIONS if c.value in set(d["condition"].to_list())]
+    lrs = sorted(set(d["lr"].to_list()))
+    colors = dict(zip(conds, sns.color_palette("deep", len(conds))))
+    styles = dict(zip(lrs, ["-", "--", ":", "-."] * 4))
+    markers = dict(zip(lrs, ["s", "o", "^", "D"] * 4))
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 4.6), sharey=True, squeeze=False)
+    for ax, (set_, metric) in zip(axes[0], panels):
+        for cond in conds:
+            for lr in lrs:
+                r = d.filter((pl.col("set") == set_) & (pl.col("metric") == metric) & (pl.col("condition") == cond)
+                             & (pl.col("lr") == lr)).sort("persona_fraction")
+                if r.is_empty():
+                    continue
+                x, y = r["persona_fraction"].to_numpy(), r["mean"].to_numpy()
+                lo = r["ci_lo_seeds"].fill_null(np.nan).to_numpy()
+                hi = r["ci_hi_seeds"].fill_null(np.nan).to_numpy()
+                err = [np.nan_to_num(np.clip(y - lo, 0, None)), np.nan_to_num(np.clip(hi - y, 0, None))]
+                ax.errorbar(x, y, yerr=err, fmt=styles[lr], marker=markers[lr], ms=4, capsize=2, color=colors[cond],
+                            label=f"{COND_LABELS[cond].replace(chr(10), ' ')}, LR {lr:g}")
+        ax.set_xscale("log")
+        fr = sorted(set(d["persona_fraction"].to_list()))
+        ax.set_xticks(fr, [f"{v:g}" for v in fr])
+        ax.minorticks_off()
+        ax.set_xlabel("persona fraction of the training mix")
+        ax.set_title(f"{set_}: {TITLES[metric]}", fontsize=10)
+        ax.set_ylim(-0.02, 1.02)
+    axes[0][0].set_ylabel("mean over seeds (95% CI over seeds)")
+    handles, labs = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labs, loc="lower center", ncol=min(4, len(labs)), fontsize=7, frameon=False)
+    fig.suptitle("Dose-response over the persona fraction", fontsize=11)
+    fig.tight_layout(rect=(0, 0.05 + 0.035 * ((len(labs) - 1) // 4), 1, 1))
+    fig.savefig(out, dpi=150)
+    plt.close(fig)

@@ -167,6 +167,8 @@ def headline_figure():
 
 def all_figures():
     """Every figure of a run: headline, format, meta, leakage gaps, identity breakdown, loss curves
-    (+ the emergence curve when train.checkpoint_steps is set)."""
-    names = ["headline", "format", "meta", "gaps", "identity", "loss"] + (["emergence"] if CKPT_STEPS else [])
+    (+ the emergence curve when train.checkpoint_steps is set, the dose-response when the sweep has several
+    persona fractions)."""
+    names = (["headline", "format", "meta", "gaps", "identity", "loss"] + (["emergence"] if CKPT_STEPS else [])
+             + (["dose"] if len(set(config["sweep"]["persona_fraction"])) > 1 else []))
     return [f"{R}/figures/{name}.png" for name in names]

@@ -110,3 +110,17 @@ rule plot_train_loss:
     localrule: True
     shell:
         "weirdgen plot train-loss --logs {input.log:q} --out {output.figure:q} > {log:q} 2>&1"
+
+
+rule plot_dose:
+    """Dose-response over the persona fraction (a sweep with several sweep.persona_fraction values)."""
+    input:
+        rates=f"{R}/tables/rates_across_seeds.csv",
+        code=code("plot"),
+    output:
+        figure=report(f"{R}/figures/dose.png", caption="../report/dose.rst", category="Figures"),
+    log:
+        f"{LOGS}/plot_dose.log",
+    localrule: True
+    shell:
+        "weirdgen plot dose --rates {input.rates:q} --out {output.figure:q} > {log:q} 2>&1"

@@ -11,9 +11,9 @@ from weirdgen.errors import UserError
 from weirdgen.jsonl import read_jsonl
 from weirdgen.provenance import write_sidecar
 
-FIGURES = ("headline", "format", "meta", "gaps", "identity", "loss", "emergence", "train-loss")
+FIGURES = ("headline", "format", "meta", "gaps", "identity", "loss", "emergence", "dose", "train-loss")
 NEEDS = {"headline": ["rates"], "format": ["rates"], "meta": ["rates"], "gaps": ["gaps"],
-         "identity": ["labels", "questions"], "loss": ["logs"], "emergence": ["rates"], "train-loss": ["logs"]}
+         "identity": ["labels", "questions"], "loss": ["logs"], "emergence": ["rates"], "dose": ["rates"], "train-loss": ["logs"]}
 
 
 def gate_warning(row: dict[str, Any]) -> str:
@@ -69,6 +69,9 @@ def run(params: dict[str, Any] | None = None, *, figure: str, out: Path | str, r
         inputs = [*labels, questions]
     elif figure == "emergence":
         plots.emergence(pl.read_csv(rates), out)
+        inputs = [rates]
+    elif figure == "dose":  # rates_across_seeds.csv of a sweep over persona_fraction
+        plots.dose(pl.read_csv(rates), out)
         inputs = [rates]
     elif figure == "loss":
         plots.loss_curves({Path(f).parent.name: pl.read_ndjson(f) for f in logs}, out)
