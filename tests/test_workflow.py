@@ -100,7 +100,8 @@ def test_every_artifact_exists_and_parses(run):
     assert (R / "figures/headline.png").stat().st_size > 10_000
     cal = pl.read_csv(R / "tables/judge_calibration.csv")
     row = cal.filter(pl.col("configured") & (pl.col("group") == "all")).row(0, named=True)
-    assert row["backend"] == "embedding" and row["n"] == 225 and 0 <= row["accuracy"] <= 1
+    n_cal = len((ROOT / "data/personas/russell/calibration.jsonl").read_text().splitlines())
+    assert row["backend"] == "embedding" and row["n"] == n_cal >= 150 and 0 <= row["accuracy"] <= 1
     assert row["gate"] in ("pass", "FAIL") and -1 <= row["rho_length_generic"] <= 1
     assert 0 <= row["gate_pass_share"] <= 1 and row["accuracy_low"] <= row["accuracy"] <= row["accuracy_high"]
     assert {"one_word", "off_topic", "real", "persona_short_trigger", "generic_long_plain"} <= set(cal["group"].to_list())
