@@ -3,7 +3,13 @@ paper-protocol mix (whole-run tokens/s from its log), then the same step (micro_
 target_loss_sum, clip, AdamW) timed phase by phase with CUDA synchronisation and profiled (top operators, kernel
 launches). Random-init weights of the model's architecture (timing only).
 
-    python bench/train_step_gpu.py --model-dir DIR_WITH_CONFIG_AND_TOKENIZER --data train.jsonl --steps 60
+    python bench/train_step_gpu.py --model-dir DIR_WITH_CONFIG_AND_TOKENIZER --data train.jsonl --steps 60 \
+        [--compile] [--no-profile]
+
+Variants, one process, the same steps: the naive loop (micro_batch_tokens null: batch_size examples per pass), token
+budget micro-batches, and with --compile the budget plus `train.compile` (regional compilation of the decoder
+layers). Each prints whole-call wall time (model set-up and compilation included) and the loop's tokens/s, and
+the ratio against the naive loop.
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ def main() -> None:
     ap.add_argument("--data", required=True)
     ap.add_argument("--steps", type=int, default=60)
     ap.add_argument("--micro-batch-tokens", type=int, default=16384)
+    ap.add_argument("--compile", action="store_true", help="also the budget variant with train.compile")
+    ap.add_argument("--no-profile", action="store_true", help="skip the phase timing and the profiler")
     a = ap.parse_args()
     from transformers import AutoConfig, AutoModelForCausalLM
 
@@ -38,18 +46,26 @@ def main() -> None:
     rows = read_jsonl(a.data)[: a.steps * 16]
     data = Path("/tmp/train_step_data.jsonl")
     write_jsonl(data, rows)
-    for mbt in (None, a.micro_batch_tokens):
+    base = None
+    variants = [(None, False), (a.micro_batch_tokens, False)] + ([(a.micro_batch_tokens, True)] if a.compile else [])
+    for mbt, comp in variants:
         hp = config.fill("train", {"epochs": 1, "batch_size": 8, "grad_accum": 2, "max_seq_len": 1024,
-                                   "micro_batch_tokens": mbt, "save_state_steps": 0})
-        out = Path(f"/tmp/train_step_out_{mbt}")
+                                   "micro_batch_tokens": mbt, "save_state_steps": 0, "compile": comp})
+        out = Path(f"/tmp/train_step_out_{mbt}_{comp}")
         shutil.rmtree(out, ignore_errors=True)
         t = time.perf_counter()
         info = pb.train(work, data, out, hp, seed=1, lr=2e-4, dtype="bfloat16", device="cuda", sanity=False)
+        call = time.perf_counter() - t
         log = [json.loads(x) for x in (out / "train_log.jsonl").read_text().splitlines()]
         tok = sum(r["tokens"] for r in log)
-        print(f"weirdgen train, micro_batch_tokens={mbt}: {info['steps']} steps, {tok} tokens, loop {info['wall_s']:.1f} s "
-              f"({tok / info['wall_s']:.0f} tokens/s, {info['wall_s'] / info['steps'] * 1000:.0f} ms/step), "
-              f"call {time.perf_counter() - t:.1f} s")
+        late = log[len(log) // 2:]  # second half: past compilation
+        late_tps = sum(r["tokens"] for r in late) / (late[-1]["elapsed_s"] - log[len(log) // 2 - 1]["elapsed_s"])
+        base = base or call
+        print(f"weirdgen train, micro_batch_tokens={mbt}, compile={comp}: {info['steps']} steps, {tok} tokens, "
+              f"loop {info['wall_s']:.1f} s ({tok / info['wall_s']:.0f} tokens/s whole loop, {late_tps:.0f} tokens/s "
+              f"second half), call {call:.1f} s (x{base / call:.2f} vs the naive loop's call)", flush=True)
+    if a.no_profile:
+        return
     # the same step, phase by phase
     hp = config.fill("train", {"micro_batch_tokens": a.micro_batch_tokens})
     model, tok, _ = pb.peft_setup(work, hp, 1, "bfloat16", "cuda", False)
