@@ -132,6 +132,10 @@ def test_length_correlation_and_gate():
     fails = gate(rows, 0.85, 0.7, 0.15)
     assert len(fails) == 1 and "rho" in fails[0]
     assert gate(evaluate(items, [0.1, 0.4, 0.05, 0.3, 0.2, 0.9]), 0.85, 0.7, 0.15) == []
+    # a stratum just under the bar is printed so that it reads as under it
+    near = [{"label": 0, "answer": "a b", "kind": "real"}] * 1000
+    miss = gate(evaluate(near, [0.9] * 151 + [0.1] * 849), 0.85, 0.0, 1.0)
+    assert any("accuracy 0.849 < 0.85 on real" in f for f in miss), miss
 
 
 def test_chunks():
