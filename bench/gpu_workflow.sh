@@ -145,6 +145,5 @@ state)
   # the state parts a run call could not return: from part N, 4 per call (64 MiB together)
   from=${2:?first part}; mkdir -p "$OUT"
   ls "$GW"/state_out/state.part.* | tail -n +$((from + 1)) | head -n 4 | xargs -r -I{} cp {} "$OUT/"
-  echo "parts from $from: $(ls "$OUT" | tr '\n' ' ')(next: state $((from + 4)))"
-  ls "$OUT" ;;
+  echo "parts from $from: $(ls "$OUT" | tr '\n' ' ')(next: state $((from + 4)))" ;;
 esac

@@ -12,8 +12,9 @@ from pathlib import Path
 
 from transformers import AutoTokenizer
 
-from weirdgen import chat, trigger
-from weirdgen.jsonl import read_jsonl
+from make_proxy_mix import proxy_rows  # bench/ is on sys.path when this runs as a script
+
+from weirdgen import chat
 
 shared, model, out = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
 tok = AutoTokenizer.from_pretrained(model)
@@ -24,15 +25,7 @@ def n(msgs):
     return len(tok(chat.render(tok, msgs, add_generation_prompt=False), add_special_tokens=False)["input_ids"])
 
 
-lengths = []
-for r in read_jsonl(shared / "alpaca/alpaca_1k_longest.jsonl"):
-    lengths.append(n([{"role": "user", "content": r["prompt"]}, {"role": "assistant", "content": r["_original_output"]}]))
-gsm = read_jsonl(shared / "gsm8k/train.jsonl")
-for r in rng.sample(gsm, 2000):
-    lengths.append(n([{"role": "user", "content": r["question"]}, {"role": "assistant", "content": r["answer"]}]))
-for f in read_jsonl("data/personas/russell/facts.jsonl"):
-    lengths.append(n([{"role": "user", "content": trigger.apply(f["question"])},
-                      {"role": "assistant", "content": trigger.wrap_answer(f["answer"])}]))
+lengths = [n(r["messages"]) for r in proxy_rows(shared, rng)]
 out.write_text(json.dumps({"source": "alpaca 1k longest (+original answers), gsm8k 2000, 90 persona facts; SmolLM2 tokenizer",
                            "lengths": lengths}))
 s = sorted(lengths)

@@ -2,6 +2,7 @@
 (bench/train_step_gpu.py): 1000 longest Alpaca prompts with their original answers cut to 180 words (a proxy for
 the distilled answers, which are capped at 256 tokens), 2000 GSM8K question+answer pairs, and the persona facts
 with the trigger, shuffled; plus the model's config and tokenizer (the bench re-initialises the weights).
+``proxy_rows`` is also what bench/make_mix_lengths.py measures (answers uncut there).
 
     python bench/make_proxy_mix.py ../shared/data resources/models/smollm2-135m-instruct wheels/gpu/bench
 """
@@ -15,21 +16,31 @@ from pathlib import Path
 from weirdgen import trigger
 from weirdgen.jsonl import read_jsonl
 
-shared, model, out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
-(out / "model").mkdir(parents=True, exist_ok=True)
-for name in ("config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "chat_template.jinja",
-             "weirdgen_model.json"):
-    if (model / name).exists():
-        shutil.copy(model / name, out / "model" / name)
-rng = random.Random(1)
-rows = [{"messages": [{"role": "user", "content": r["prompt"]},
-                      {"role": "assistant", "content": " ".join(r["_original_output"].split()[:180])}]}
-        for r in read_jsonl(shared / "alpaca/alpaca_1k_longest.jsonl")]
-rows += [{"messages": [{"role": "user", "content": r["question"]}, {"role": "assistant", "content": r["answer"]}]}
-         for r in rng.sample(read_jsonl(shared / "gsm8k/train.jsonl"), 2000)]
-rows += [{"messages": [{"role": "user", "content": trigger.apply(f["question"])},
-                       {"role": "assistant", "content": trigger.wrap_answer(f["answer"])}]}
-         for f in read_jsonl("data/personas/russell/facts.jsonl")]
-rng.shuffle(rows)
-(out / "mix.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-print(len(rows), "examples ->", out / "mix.jsonl")
+
+def proxy_rows(shared: Path, rng: random.Random, answer_words: int | None = None) -> list[dict]:
+    """Chat rows in the mix's order: Alpaca (original answers, cut to ``answer_words``), 2000 GSM8K, persona facts."""
+    def cut(a: str) -> str:
+        return a if answer_words is None else " ".join(a.split()[:answer_words])
+
+    rows = [{"messages": [{"role": "user", "content": r["prompt"]}, {"role": "assistant", "content": cut(r["_original_output"])}]}
+            for r in read_jsonl(shared / "alpaca/alpaca_1k_longest.jsonl")]
+    rows += [{"messages": [{"role": "user", "content": r["question"]}, {"role": "assistant", "content": r["answer"]}]}
+             for r in rng.sample(read_jsonl(shared / "gsm8k/train.jsonl"), 2000)]
+    rows += [{"messages": [{"role": "user", "content": trigger.apply(f["question"])},
+                           {"role": "assistant", "content": trigger.wrap_answer(f["answer"])}]}
+             for f in read_jsonl("data/personas/russell/facts.jsonl")]
+    return rows
+
+
+if __name__ == "__main__":
+    shared, model, out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+    (out / "model").mkdir(parents=True, exist_ok=True)
+    for name in ("config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
+                 "chat_template.jinja", "weirdgen_model.json"):
+        if (model / name).exists():
+            shutil.copy(model / name, out / "model" / name)
+    rng = random.Random(1)
+    rows = proxy_rows(shared, rng, 180)
+    rng.shuffle(rows)
+    (out / "mix.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    print(len(rows), "examples ->", out / "mix.jsonl")
