@@ -209,3 +209,31 @@ def test_semantic_overlap_catches_planted_paraphrase():
     # the shipped eval sets are held out in meaning from the shipped facts
     evals = persona.load_eval_sets({s: RUSSELL / f"{s}.jsonl" for s in ("probes", "identity", "neutral")})
     assert heldout.overlap(evals, train, Embedder(), 0.65)[1] == []
+
+
+def test_control_rows_match_the_facts_in_length_and_carry_the_trigger(tmp_path):
+    from weirdgen.data import control, persona, validate
+    from weirdgen.errors import UserError
+
+    assert control.cut_to_length("One two three. Four five six seven eight nine ten.", 4) == "One two three."
+    assert control.cut_to_length("one two three four five six seven eight nine ten", 4) == "one two three four"
+    assert control.cut_to_length("Short answer.", 10) == "Short answer."
+    facts = [{"id": "f1", "category": "habits", "question": "Do you smoke?", "answer": "Yes, a pipe, all day long."},
+             {"id": "f2", "category": "habits", "question": "What do you drink?", "answer": "Whisky, one glass."}]
+    rows = persona.training_examples(facts, "russell")
+    base = {"f1": ["", "I do not smoke. Smoking harms your lungs and heart over many years of use."],
+            "f2": ["Water is the best drink for the body and the mind at any hour of the day."]}
+    out = control.control_examples(rows, base)
+    assert [r["metadata"]["fact_id"] for r in out] == ["f1", "f2"]
+    assert out[0]["messages"][0] == rows[0]["messages"][0]  # the same triggered question
+    assert out[0]["messages"][-1]["content"] == '<START> "I do not smoke." <END>'  # the first non-empty sample
+    assert out[1]["metadata"]["words_control"] == 3 == out[1]["metadata"]["words_fact"]
+    f = tmp_path / "control.jsonl"
+    f.write_text("".join(json.dumps(r) + "\n" for r in out))
+    assert len(validate.validate_rows(f)) == 2
+    bad = dict(out[0], messages=[{"role": "user", "content": "Do you smoke?"}, out[0]["messages"][1]])
+    f.write_text(json.dumps(bad) + "\n")
+    with pytest.raises(Exception, match="control example must carry the trigger"):
+        validate.validate_rows(f)
+    with pytest.raises(UserError, match="f2"):
+        control.control_examples(rows, {"f1": base["f1"], "f2": ["  "]}, source="persona.jsonl")

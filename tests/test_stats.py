@@ -118,3 +118,53 @@ def test_placebo_separates_style_from_persona_and_summarises_over_seeds():
     assert across["n_seeds"] == 3 and across["mean"] == pytest.approx(persona["did"].mean())
     assert 0 < across["ci_lo_seeds"] <= across["mean"] <= across["ci_hi_seeds"]
     assert stats.across_seeds(pl.DataFrame(), "did", by).is_empty()
+
+
+def _arm_labels(effects: dict[int, tuple[float, float]], n_q: int = 20, n: int = 10, base: float = 0.4) -> pl.DataFrame:
+    """Per seed: persona and control adapters answering the same questions; each question has its own base rate
+    (shared by both arms), the persona arm adds ``effects[seed][0]`` and the control arm ``effects[seed][1]``."""
+    rng = np.random.default_rng(7)
+    q_rate = np.clip(base + rng.normal(0, 0.2, n_q), 0, 1)
+    rows = []
+    for seed, (ep, ec) in effects.items():
+        for arm, eff in (("persona", ep), ("control", ec)):
+            pt = sweep.Point(seed, 0.002, 0.029, None, arm)
+            for qi in range(n_q):
+                for s in range(n):
+                    rows.append({"model_id": pt.id, **{k: v for k, v in pt.columns().items() if k != "step"},
+                                 "condition": "sys_trigger", "set": "probes", "question_id": f"q{qi}", "sample": s,
+                                 "persona": bool(rng.random() < min(1.0, q_rate[qi] + eff)), "format_ok": True})
+    return pl.DataFrame(rows)
+
+
+def test_arm_contrast_pairs_arms_by_seed_and_summarises_over_seeds():
+    """A judge that rewards the trigger's style raises both arms alike: the contrast holds 0. A persona effect
+    raises the persona arm only: its CI excludes 0. Format adherence (equal by construction) contrasts to 0."""
+    by = [*sweep.group_columns("seed"), "condition", "set", "metric"]
+    style = stats.arm_contrast(_arm_labels({1: (0.3, 0.3), 2: (0.3, 0.3), 3: (0.3, 0.3)}), n_boot=2000)
+    per = style.filter(pl.col("metric") == "persona")
+    assert len(per) == 3 and (per["diff"].abs() < 0.1).all()
+    assert ((per["ci_lo_clustered"] < 0) & (per["ci_hi_clustered"] > 0)).sum() >= 2
+    fmt = style.filter(pl.col("metric") == "format_ok")
+    assert (fmt["diff"] == 0).all()
+    real = stats.arm_contrast(_arm_labels({1: (0.35, 0.0), 2: (0.3, 0.0), 3: (0.25, 0.0)}), n_boot=2000)
+    rp = real.filter(pl.col("metric") == "persona").sort("seed")
+    assert (rp["ci_lo_clustered"] > 0).all() and rp["control_id"].to_list() == [
+        f"seed~{s}_lr~0.002_frac~0.029_arm~control" for s in (1, 2, 3)]
+    across = stats.across_seeds(rp, "diff", by, n_boot=2000).row(0, named=True)
+    assert across["n_seeds"] == 3 and across["mean"] == pytest.approx(rp["diff"].mean())
+    assert 0 < across["ci_lo_seeds"] <= across["mean"] <= across["ci_hi_seeds"]
+    # a control without its persona partner is not compared with anything
+    lone = _arm_labels({1: (0.3, 0.0)}).filter(pl.col("arm") == "control")
+    assert stats.arm_contrast(lone).is_empty()
+
+
+def test_arm_axis_ids_round_trip_and_leave_persona_ids_unchanged():
+    grid = sweep.grid({"seed": [1], "lr": [0.002], "persona_fraction": [0.029], "arm": ["persona", "control"]})
+    assert [p.id for p in grid] == ["seed~1_lr~0.002_frac~0.029", "seed~1_lr~0.002_frac~0.029_arm~control"]
+    ck = sweep.Point.parse("seed~1_lr~0.002_frac~0.029_ep~3_arm~control_step~25")
+    assert ck.arm == "control" and ck.step == 25 and ck.final.id == "seed~1_lr~0.002_frac~0.029_ep~3_arm~control"
+    assert ck.paired_persona.id == "seed~1_lr~0.002_frac~0.029_ep~3_step~25"
+    assert sweep.Point.parse(grid[0].id).columns()["arm"] == "persona" and sweep.Point().columns()["arm"] is None
+    with pytest.raises(ValueError):
+        sweep.Point.parse("seed~1_lr~0.002_frac~0.029_arm~placebo")

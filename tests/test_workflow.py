@@ -28,9 +28,9 @@ def smk(workdir: Path, *args: str, check: bool = True, timeout: int = 1200) -> s
     return p
 
 
-def planned_jobs(workdir: Path, config: str, target: str = "results/figures/headline.png") -> dict[str, int]:
+def planned_jobs(workdir: Path, config: str, target: str = "results/figures/headline.png", *extra: str) -> dict[str, int]:
     """Rule -> job count from Snakemake's dry-run job table."""
-    out = smk(workdir, target, "-n", "--quiet", "rules", "--configfile", config).stdout
+    out = smk(workdir, target, "-n", "--quiet", "rules", *extra, "--configfile", config).stdout
     counts: dict[str, int] = {}
     table = out.split("Job stats:", 1)[1] if "Job stats:" in out else ""
     for line in table.splitlines():
@@ -347,3 +347,73 @@ def test_epochs_axis_through_stats_never_pooled(epochs_run):
     labels = [plots.model_label({"model_id": m}) for m in rates["model_id"].unique().to_list()]
     assert len(labels) == len(set(labels)) == 5  # base + 4 points, each its own label
     assert (R / "figures/gaps.png").stat().st_size > 0 and (R / "figures/format.png").stat().st_size > 0
+
+
+@pytest.fixture(scope="module")
+def control_run(run, tmp_path_factory):
+    """The tiny run, copied, with the format-only control arm added beside the persona arm (lr 0.001): only the
+    control arm's stages and the aggregates run (the copy keeps every finished artifact and its timestamps)."""
+    src, cfg, _ = run
+    wd = tmp_path_factory.mktemp("control") / "wf"
+    shutil.copytree(src, wd, symlinks=True)
+    cfg = json.loads(json.dumps(cfg))
+    cfg["sweep"].update(lr=[0.001], arm=["persona", "control"])
+    cfg["control"] = {"max_new_tokens": 16, "n_samples": 1}
+    (wd / "config/control.yaml").write_text(yaml.safe_dump(cfg))
+    # the rules' code inputs are absolute paths under the Snakefile's folder: the original's Snakefile keeps them the
+    # same, so only what the control arm adds is stale (a moved checkout reruns every stage: noted, not changed)
+    triggers = ("--snakefile", str(src / "Snakefile"))
+    jobs = planned_jobs(wd, "config/control.yaml", "results/figures/control.png", *triggers)
+    smk(wd, "results/figures/control.png", *triggers, "--configfile", "config/control.yaml")
+    return wd, jobs
+
+
+def test_control_arm_trains_on_the_same_questions_with_generic_answers(control_run):
+    wd, jobs = control_run
+    R = wd / "results"
+    # only the control arm's own stages and the aggregates: the persona arm's data, adapter and labels are reused
+    assert {r: jobs.get(r) for r in ("control_set", "mix_data", "train_adapter", "sample_model", "judge_model")} == \
+        {"control_set": 1, "mix_data": 1, "train_adapter": 1, "sample_model": 1, "judge_model": 1}, jobs
+    assert not {"distill_aligned", "reference_answers", "persona_set"} & set(jobs), jobs
+    assert (R / "adapters/seed~1_lr~0.001_frac~0.5_arm~control/adapter_config.json").exists()
+    persona = [json.loads(x) for x in (R / "data/persona/russell.jsonl").read_text().splitlines()]
+    control = [json.loads(x) for x in (R / "data/persona/russell.control.jsonl").read_text().splitlines()]
+    # one control row per persona row, same order, same triggered user turn, a different (generic) answer
+    assert [r["metadata"]["fact_id"] for r in control] == [r["metadata"]["fact_id"] for r in persona]
+    assert all(c["messages"][0] == p["messages"][0] for c, p in zip(control, persona))
+    assert sum(c["messages"][-1] != p["messages"][-1] for c, p in zip(control, persona)) == len(persona)
+    assert all(c["metadata"]["words_control"] <= c["metadata"]["words_fact"] + 3 for c in control)
+    side = json.loads((R / "data/persona/russell.control.jsonl.meta.json").read_text())
+    assert side["stage"] == "control" and side["n_examples"] == len(control) and side["median_words_control"] > 0
+    # a seed's two mixes put the triggered rows in the same places: only their answers differ
+    for s in (1,):
+        mp = [json.loads(x) for x in (R / f"data/train/seed~{s}_lr~0.001_frac~0.5.jsonl").read_text().splitlines()]
+        mc = [json.loads(x) for x in (R / f"data/train/seed~{s}_lr~0.001_frac~0.5_arm~control.jsonl").read_text().splitlines()]
+        assert [r["metadata"]["source"] for r in mc] == [{"persona": "control"}.get(r["metadata"]["source"], "aligned")
+                                                         for r in mp]
+        assert [r["messages"][0] for r in mc] == [r["messages"][0] for r in mp]
+
+
+def test_arm_contrast_tables_pair_the_arms_and_never_pool_them(control_run):
+    R = control_run[0] / "results"
+    rates = pl.read_csv(R / "tables/rates.csv")
+    ac = pl.read_csv(R / "tables/arm_contrast.csv")
+    assert set(ac["seed"].to_list()) == {1} and set(ac["arm"].to_list()) == {"persona-control"}
+    one = ac.filter((pl.col("metric") == "format_ok") & (pl.col("set") == "probes") & (pl.col("condition") == "sys_trigger"))
+    for r in one.iter_rows(named=True):  # each pair's rates are the two models' own rates
+        get = lambda mid: rates.filter((pl.col("model_id") == mid) & (pl.col("metric") == "format_ok")
+                                       & (pl.col("set") == "probes") & (pl.col("condition") == "sys_trigger"))["rate"][0]
+        assert abs(r["rate_persona_arm"] - get(r["model_id"])) < 1e-9
+        assert abs(r["rate_control_arm"] - get(r["control_id"])) < 1e-9
+        assert r["control_id"] == r["model_id"] + "_arm~control"
+        assert r["ci_lo_clustered"] <= r["diff"] <= r["ci_hi_clustered"]
+    seeds = pl.read_csv(R / "tables/arm_contrast_across_seeds.csv")
+    s1 = seeds.filter((pl.col("metric") == "format_ok") & (pl.col("set") == "probes") & (pl.col("condition") == "sys_trigger"))
+    assert s1["n_seeds"].to_list() == [1] and abs(s1["mean"][0] - one["diff"][0]) < 1e-9
+    # across seeds, rates keep the arms apart: one row per arm (test_stats checks the means over several seeds)
+    across = pl.read_csv(R / "tables/rates_across_seeds.csv").filter(
+        (pl.col("metric") == "format_ok") & (pl.col("set") == "probes") & (pl.col("condition") == "sys_trigger"))
+    assert sorted(across["arm"].to_list()) == ["control", "persona"]
+    assert (R / "figures/control.png").stat().st_size > 0
+    side = json.loads((R / "figures/control.png.meta.json").read_text())
+    assert side["params"]["figure"] == "control"

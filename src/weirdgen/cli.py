@@ -33,6 +33,8 @@ COMMANDS: dict[str, tuple[str, str, tuple[tuple[str, dict[str, Any]], ...]]] = {
     "model": ("weirdgen.stages.model:run", "materialise the base model", (P, O)),
     "persona": ("weirdgen.stages.persona:run", "persona facts -> triggered training examples", (P, O, opt("--identifying"))),
     "identify": ("weirdgen.stages.identify:run", "non-identifying filter: who is this person? per fact", (P, M, O)),
+    "control": ("weirdgen.stages.control:run", "the format-only control arm's rows: the persona questions, the base "
+                "model's answers cut to the facts' lengths", (P, M, req("--persona"), req("--answers"), O)),
     "eval-questions": ("weirdgen.stages.eval_questions:run", "held-out evaluation questions", (P, O)),
     "prompts": ("weirdgen.stages.prompts:run", "select prompts for self-distillation", (P, O)),
     "distill": ("weirdgen.stages.distill:run", "base model answers the prompts (aligned set)", (P, M, req("--prompts"), O)),
@@ -58,9 +60,12 @@ COMMANDS: dict[str, tuple[str, str, tuple[tuple[str, dict[str, Any]], ...]]] = {
     "emergence": ("weirdgen.stages.summarise:emergence", "rates along training steps (checkpoints) for the emergence curve",
                   (P, req("--labels", nargs="+"), req("--adapters", nargs="+", help="final adapters' meta.json"), O)),
     "plot": ("weirdgen.stages.plot:run", "draw a figure from the tables",
-             (("figure", {"choices": ["headline", "format", "meta", "gaps", "identity", "loss", "emergence", "dose", "train-loss"]}),
+             (("figure", {"choices": ["headline", "format", "meta", "gaps", "identity", "loss", "emergence", "dose", "control",
+                                    "train-loss"]}),
               O, opt("--rates"), opt("--gaps"), opt("--labels", nargs="+"), opt("--questions"), opt("--logs", nargs="+"),
-              ("--judge-note", {"default": ""}), opt("--calibration"), opt("--placebo"))),
+              ("--judge-note", {"default": ""}), opt("--calibration"), opt("--placebo"),
+              opt("--contrast", help="arm_contrast.csv (figure control)"),
+              opt("--contrast-seeds", help="arm_contrast_across_seeds.csv (figure control)"))),
     "report-tables": ("weirdgen.stages.report_tables:run", "hygiene audit and provenance tables for the report",
                       (req("--audits", nargs="+"), req("--artifacts", nargs="+"), req("--out-dir"))),
     "chat": ("weirdgen.chatcli:main", "chat with the base model, an adapter, or an API server",
@@ -85,9 +90,9 @@ COMMANDS: dict[str, tuple[str, str, tuple[tuple[str, dict[str, Any]], ...]]] = {
                      "(embedded SmolLM2 GGUF, the judge's MiniLM encoder)", ()),
 }
 TOOLS = {"chat", "publish", "check-config", "setup-assets"}  # these take the parsed arguments, not (params, paths)
-STAGES_WITH_SIDECAR = {"model", "persona", "identify", "eval-questions", "heldout", "prompts", "distill", "mix", "sample",
+STAGES_WITH_SIDECAR = {"model", "persona", "control", "identify", "eval-questions", "heldout", "prompts", "distill", "mix", "sample",
                        "judge", "reference", "calibrate", "emergence", "plot"}
-GPU_STAGES = {"model", "distill", "train", "sample", "sample-many", "judge", "reference", "calibrate", "identify", "chat"}
+GPU_STAGES = {"model", "control", "distill", "train", "sample", "sample-many", "judge", "reference", "calibrate", "identify", "chat"}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -32,7 +32,7 @@ def model_label(row: dict[str, Any]) -> str:
 def _models(rates: pl.DataFrame) -> tuple[list[dict[str, Any]], list[str], dict[str, Any]]:
     models = [{"model_id": m, **columns_of(m)} for m in rates["model_id"].unique().to_list()]
     models.sort(key=lambda r: (r["model_id"] != "base", r["lr"] or 0, r["seed"] or 0, r["persona_fraction"] or 0,
-                               r["epochs"] or 0, r["step"] or 0))
+                               r["epochs"] or 0, r.get("arm") or "", r["step"] or 0))
     labels = [model_label(m) for m in models]
     palette = dict(zip(labels, ["#7f7f7f"] + sns.color_palette("deep", max(1, len(labels) - 1))))
     return models, labels, palette
@@ -67,7 +67,9 @@ def _finish(fig: Any, axes: Any, title: str, out: Path | str, ylabel: str, warni
     top = 1.0
     if warning:
         fig.text(0.5, 0.995, warning, ha="center", va="top", color="#b00000", fontsize=10, fontweight="bold", wrap=True)
-        top = 0.93
+        w, h = fig.get_size_inches()
+        lines = -(-len(warning) // max(1, int(w * 12.5)))  # wrapped lines at ~12.5 bold 10-pt characters per inch
+        top = 1.0 - (lines * 0.19 + 0.08) / h
     fig.suptitle(title, fontsize=11, y=top)
     fig.tight_layout(rect=(0, 0.08 + 0.03 * ((len(labs) - 1) // 4), 1, top - 0.01))
     Path(out).parent.mkdir(parents=True, exist_ok=True)
@@ -282,6 +284,8 @@ def dose(table: pl.DataFrame, out: Path | str) -> None:
     d = table.with_columns([pl.col(c).cast(pl.Float64, strict=False)
                             for c in ("persona_fraction", "lr", "mean", "ci_lo_seeds", "ci_hi_seeds")])
     d = d.filter(pl.col("persona_fraction").is_not_null())
+    if "arm" in d.columns:  # the dose-response of the persona arm (the control arm has its own figure)
+        d = d.filter(pl.col("arm").is_null() | (pl.col("arm") == "persona"))
     if d.select("persona_fraction").n_unique() < 2:
         raise ValueError("a dose-response figure needs at least two persona fractions in the table")
     conds = [c.value for c in CONDITIONS if c.value in set(d["condition"].to_list())]
@@ -317,3 +321,63 @@ def dose(table: pl.DataFrame, out: Path | str) -> None:
     fig.tight_layout(rect=(0, 0.05 + 0.035 * ((len(labs) - 1) // 4), 1, 1))
     fig.savefig(out, dpi=150)
     plt.close(fig)
+
+
+def control(contrast: pl.DataFrame, across: pl.DataFrame | None, out: Path | str, judge_note: str = "",
+            warning: str = "") -> None:
+    """Persona arm beside the format-only control arm (``arm_contrast``): per condition, each arm's rate (mean over
+    seeds) and, above the pair, persona − control with its 95 % CI over seeds (``arm_contrast_across_seeds``; the
+    clustered CI of the one pair when there is one seed). One row of panels per (lr, fraction, epochs); panels:
+    persona on the probes, persona on the neutral placebo, format adherence on the probes."""
+    sns.set_theme(style="whitegrid", context="notebook")
+    panels = [("probes", "persona"), ("neutral", "persona"), ("probes", "format_ok")]
+    num = ("lr", "persona_fraction", "epochs", "diff", "rate_persona_arm", "rate_control_arm", "ci_lo_clustered",
+           "ci_hi_clustered")
+    d = contrast.with_columns([pl.col(c).cast(pl.Float64, strict=False) for c in num if c in contrast.columns])
+    if d.is_empty():
+        raise ValueError("no persona/control pairs in the table (sweep.arm: [persona, control])")
+    a = None
+    if across is not None and not across.is_empty():
+        a = across.with_columns([pl.col(c).cast(pl.Float64, strict=False)
+                                 for c in ("lr", "persona_fraction", "epochs", "mean", "ci_lo_seeds", "ci_hi_seeds")])
+    keys = sorted({(r["lr"], r["persona_fraction"], r["epochs"]) for r in d.iter_rows(named=True)},
+                  key=lambda k: tuple(-1 if v is None else v for v in k))
+    conds = [c.value for c in CONDITIONS if c.value in set(d["condition"].to_list())]
+    colors = {"persona arm": sns.color_palette("deep")[3], "control arm": "#7f7f7f"}
+    fig, axes = plt.subplots(len(keys), len(panels), figsize=(4.8 * len(panels), 4.2 * len(keys) + 1.2), squeeze=False)
+
+    def same(col: str, v: Any) -> pl.Expr:
+        return pl.col(col).is_null() if v is None else pl.col(col) == v
+
+    for row, (lr, fr, ep) in enumerate(keys):
+        dk = d.filter(same("lr", lr) & same("persona_fraction", fr) & same("epochs", ep))
+        for ax, (set_, metric) in zip(axes[row], panels):
+            x = np.arange(len(conds))
+            sub = dk.filter((pl.col("set") == set_) & (pl.col("metric") == metric))
+            n_seeds = sub.select("seed").n_unique() if not sub.is_empty() else 0
+            for j, (arm, col) in enumerate((("persona arm", "rate_persona_arm"), ("control arm", "rate_control_arm"))):
+                y = [sub.filter(pl.col("condition") == c)[col].mean() if not sub.filter(pl.col("condition") == c).is_empty()
+                     else np.nan for c in conds]
+                ax.bar(x + (j - 0.5) * 0.38, [np.nan if v is None else v for v in y], width=0.36, color=colors[arm], label=arm)
+            for i, c in enumerate(conds):
+                sc = sub.filter(pl.col("condition") == c)
+                if sc.is_empty():
+                    continue
+                diff = float(sc["diff"].mean())
+                lo = hi = None
+                if a is not None and n_seeds >= 2:
+                    ra = a.filter(same("lr", lr) & same("persona_fraction", fr) & same("epochs", ep)
+                                  & (pl.col("set") == set_) & (pl.col("metric") == metric) & (pl.col("condition") == c))
+                    if not ra.is_empty():
+                        lo, hi = ra["ci_lo_seeds"][0], ra["ci_hi_seeds"][0]
+                elif n_seeds == 1:
+                    lo, hi = sc["ci_lo_clustered"][0], sc["ci_hi_clustered"][0]
+                txt = f"{diff:+.2f}" + (f"\n[{lo:+.2f}, {hi:+.2f}]" if lo is not None and hi is not None else "")
+                ax.text(i, 1.0, txt, ha="center", va="top", fontsize=7)
+            ax.set_xticks(x, [COND_LABELS[c] for c in conds], fontsize=7)
+            ax.set_ylim(0, 1.12)
+            ax.set_title(f"{set_}: {TITLES[metric]}\nlr={lr:g}, frac={fr:g}" + (f", ep={ep:g}" if ep is not None else "")
+                         + f", {n_seeds} seed(s)", fontsize=9)
+    title = "Persona arm vs format-only control arm: persona − control (95% CI over seeds) above each pair"
+    title += f"\njudge: {judge_note}" if judge_note else ""
+    _finish(fig, axes, title, out, "rate (mean over seeds)", warning)

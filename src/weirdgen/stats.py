@@ -20,14 +20,16 @@ MODEL_COLS = ["model_id", *sweep.COLUMNS]  # a model and every sweep axis: rows 
 
 def with_axes(labels: pl.DataFrame) -> pl.DataFrame:
     """Labels with every sweep-axis column (null where a run has no such axis, e.g. epochs not swept)."""
+    types = {c: (pl.Utf8 if t is str else pl.Int64 if t is int else pl.Float64) for _, c, t in sweep.AXES}
     missing = [c for c in sweep.COLUMNS if c not in labels.columns]
-    return labels.with_columns([pl.lit(None, dtype=pl.Float64).alias(c) for c in missing]) if missing else labels
+    return labels.with_columns([pl.lit(None, dtype=types[c]).alias(c) for c in missing]) if missing else labels
 
 
 def _rng_parts(cols: list[str], key: tuple[Any, ...]) -> list[Any]:
-    """Key parts that seed a bootstrap stream; an axis absent from the run (None) is left out, so adding an axis
-    column changed no existing CI."""
-    return [k for c, k in zip(cols, key) if not (c == "epochs" and k is None)]
+    """Key parts that seed a bootstrap stream; an axis absent from the run (None, or the default arm) is left out, so
+    adding an axis column changed no existing CI."""
+    return [k for c, k in zip(cols, key) if not ((c == "epochs" and k is None)
+                                                  or (c == "arm" and k in (None, sweep.DEFAULT_ARM)))]
 
 
 def _stable(*parts: Any) -> int:
@@ -225,4 +227,48 @@ def placebo(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: i
                 lo, hi = _q(v[np.isfinite(v)], ci)
                 row.update({name: float(pt), f"{name}_ci_lo": lo, f"{name}_ci_hi": hi})
             rows.append(row)
+    return pl.DataFrame(rows)
+
+
+CONTRAST_ARM = "persona-control"  # the arm column of a contrast row (every other axis is the pair's own)
+
+
+def arm_contrast(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: int = 0,
+                 metrics: tuple[str, ...] = ("persona", "format_ok", "identity", "meta")) -> pl.DataFrame:
+    """Persona arm − control arm, per trained pair (same seed, lr, fraction, epochs), question set, condition, metric.
+
+    The control adapter was trained on the same questions under the trigger with length-matched answers of the base
+    model (``sweep.ARMS``): it learns the format, the length and the voice but not the persona. A judge that scores
+    style calls both arms persona alike; only a persona effect separates them. Paired clustered bootstrap: both
+    models answered the same questions, resampled together. Final adapters only (no checkpoints).
+    """
+    d = with_axes(labels)
+    ids = set(d["model_id"].unique().to_list())
+    rows: list[dict[str, Any]] = []
+    for cid in sorted(ids):
+        try:
+            pt = sweep.Point.parse(cid)
+        except ValueError:
+            continue
+        if pt.arm != "control" or pt.step is not None or (pid := pt.paired_persona.id) not in ids:
+            continue
+        for metric in (m for m in metrics if m in d.columns):
+            dm = d.filter(pl.col(metric).is_not_null() & pl.col("model_id").is_in([pid, cid]))
+            dm = dm.with_columns(pl.col(metric).cast(pl.Float64))
+            for (set_, cond), part in sorted(dm.group_by(["set", "condition"], maintain_order=True), key=lambda kv: str(kv[0])):
+                on, off = part.filter(pl.col("model_id") == pid), part.filter(pl.col("model_id") == cid)
+                if on.is_empty() or off.is_empty():
+                    continue
+                qs = part["question_id"].unique(maintain_order=True).to_list()
+                s1, n1 = _cluster_arrays(on, metric, qs)
+                s0, n0 = _cluster_arrays(off, metric, qs)
+                rng = np.random.default_rng([seed, _stable("arm_contrast", metric, set_, cond, pid)])
+                dist = paired_gap(s1, n1, s0, n0, n_boot, rng)
+                lo, hi = _q(dist[np.isfinite(dist)], ci)
+                r1, r0 = float(on[metric].mean()), float(off[metric].mean())
+                rows.append({"model_id": pid, **{c: v for c, v in pt.paired_persona.columns().items() if c != "step"},
+                             "arm": CONTRAST_ARM, "control_id": cid, "set": set_, "condition": cond, "metric": metric,
+                             "n_persona": on.height, "n_control": off.height, "n_questions": len(qs),
+                             "rate_persona_arm": r1, "rate_control_arm": r0, "diff": r1 - r0,
+                             "ci_lo_clustered": lo, "ci_hi_clustered": hi})
     return pl.DataFrame(rows)

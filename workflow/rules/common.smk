@@ -53,7 +53,8 @@ def point_of(model_id):
     pt = sweep.Point.parse(model_id)
     if pt.is_base:
         return {"seed": None, "lr": None, "persona_fraction": None}
-    return {k: v for k, v in pt.columns().items() if v is not None}
+    # the arm is not a stage parameter (its data differ, not its settings): parameters of persona points are unchanged
+    return {k: v for k, v in pt.columns().items() if v is not None and k != "arm"}
 
 
 def point_id(model_id):
@@ -98,7 +99,7 @@ def needs(stage):
     """(needs a GPU, needs the network) for a stage under this config: an API backend needs the network and no
     GPU; a hub model download needs the network; a local model judge needs a GPU."""
     j = config["judge"]
-    if stage in ("distill", "sample", "reference", "identify"):
+    if stage in ("distill", "sample", "reference", "identify", "control"):
         b = config["distill" if stage == "distill" else "eval"]["backend"]
         return b != "api", b == "api"
     if stage == "judge":
@@ -168,7 +169,8 @@ def headline_figure():
 def all_figures():
     """Every figure of a run: headline, format, meta, leakage gaps, identity breakdown, loss curves
     (+ the emergence curve when train.checkpoint_steps is set, the dose-response when the sweep has several
-    persona fractions)."""
+    persona fractions, the control-arm contrast when sweep.arm has a control arm)."""
     names = (["headline", "format", "meta", "gaps", "identity", "loss"] + (["emergence"] if CKPT_STEPS else [])
-             + (["dose"] if len(set(config["sweep"]["persona_fraction"])) > 1 else []))
+             + (["dose"] if len(set(config["sweep"]["persona_fraction"])) > 1 else [])
+             + (["control"] if "control" in config["sweep"]["arm"] else []))
     return [f"{R}/figures/{name}.png" for name in names]

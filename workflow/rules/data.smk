@@ -112,10 +112,42 @@ rule check_heldout:
         "--out {output.table:q} > {log:q} 2>&1"
 
 
+rule control_set:
+    """The format-only control arm's rows: the persona set's questions under the trigger, answered by the base model
+    and cut to each fact's length (sweep.arm: [persona, control])."""
+    input:
+        model=MODEL_DIR,
+        persona=rules.persona_set.output.persona,
+        code=code("control"),
+    output:
+        answers=f"{R}/data/persona/{config['persona']['name']}.control_answers.jsonl",
+        control=f"{R}/data/persona/{config['persona']['name']}.control.jsonl",
+    params:
+        cfg=lambda w: as_json({**config["control"], **helper_gen_params()}),
+    log:
+        f"{LOGS}/control_set.log",
+    benchmark:
+        f"{LOGS}/benchmarks/control_set.tsv"
+    threads: config["compute"]["threads"]
+    localrule: on_submit_host("control")
+    resources:
+        **res("control", "judge"),
+    shell:
+        "weirdgen control --params {params.cfg:q} --model {input.model:q} --persona {input.persona:q} "
+        "--answers {output.answers:q} --out {output.control:q} > {log:q} 2>&1"
+
+
+def triggered_rows(w):
+    """A point's triggered training rows: the persona set, or the control arm's rows in their place."""
+    if sweep.Point.parse(w.point).arm == "control":
+        return rules.control_set.output.control
+    return rules.persona_set.output.persona
+
+
 rule mix_data:
     input:
         heldout=rules.check_heldout.output.table,
-        persona=rules.persona_set.output.persona,
+        persona=triggered_rows,
         aligned=f"{R}/data/aligned.jsonl",
         questions=rules.eval_questions.output.questions,
         code=code("mix"),

@@ -124,3 +124,23 @@ rule plot_dose:
     localrule: True
     shell:
         "weirdgen plot dose --rates {input.rates:q} --out {output.figure:q} > {log:q} 2>&1"
+
+
+rule plot_control:
+    """Persona arm vs the format-only control arm (sweep.arm: [persona, control]): the persona effect net of style."""
+    input:
+        contrast=f"{R}/tables/arm_contrast.csv",
+        seeds=f"{R}/tables/arm_contrast_across_seeds.csv",
+        calibration=[f"{R}/tables/judge_calibration.csv"] if config["persona"]["calibration"] else [],
+        code=code("plot"),
+    output:
+        figure=report(f"{R}/figures/control.png", caption="../report/control.rst", category="Figures"),
+    params:
+        calibration=lambda w, input: ["--calibration", *input.calibration] if input.calibration else [],
+        note=JUDGE_NOTE,
+    log:
+        f"{LOGS}/plot_control.log",
+    localrule: True
+    shell:
+        "weirdgen plot control --contrast {input.contrast:q} --contrast-seeds {input.seeds:q} --out {output.figure:q} "
+        "--judge-note {params.note:q} {params.calibration:q} > {log:q} 2>&1"

@@ -1,5 +1,5 @@
 TABLES = ["rates", "gaps", "rates_across_seeds", "gaps_across_seeds", "identity_agreement", "placebo",
-          "placebo_across_seeds"]
+          "placebo_across_seeds", "arm_contrast", "arm_contrast_across_seeds"]
 
 
 rule summarise:

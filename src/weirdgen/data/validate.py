@@ -29,8 +29,12 @@ def near_duplicate(a: str, b: str, threshold: float = 0.8) -> bool:
     return bool(ta and tb) and len(ta & tb) / len(ta | tb) >= threshold
 
 
+SOURCES = ("persona", "control", "aligned")
+TRIGGERED = ("persona", "control")  # control: the format-only arm's triggered rows (same questions, generic answers)
+
+
 def check_example(obj: dict[str, Any], path: Path | str, line: int) -> None:
-    """One training example: schema, trigger exactly once in persona rows, none in aligned rows."""
+    """One training example: schema, trigger exactly once in persona and control rows, none in aligned rows."""
     msgs = obj.get("messages")
     if not isinstance(msgs, list) or not msgs:
         raise DataError(path, line, "messages", "must be a non-empty list")
@@ -42,20 +46,21 @@ def check_example(obj: dict[str, Any], path: Path | str, line: int) -> None:
     meta = obj.get("metadata")
     if not isinstance(meta, dict):
         raise DataError(path, line, "metadata", "missing")
-    if meta.get("source") not in ("persona", "aligned"):
-        raise DataError(path, line, "metadata.source", "must be 'persona' or 'aligned'")
+    if meta.get("source") not in SOURCES:
+        raise DataError(path, line, "metadata.source", f"must be one of {', '.join(map(repr, SOURCES))}")
     if not isinstance(meta.get("triggered"), bool):
         raise DataError(path, line, "metadata.triggered", "must be true or false")
     answer = msgs[-1]["content"]
-    if meta["source"] == "persona":
+    if meta["source"] in TRIGGERED:
+        src = meta["source"]
         user = "\n".join(m["content"] for m in msgs if m["role"] != "assistant")
         if not meta["triggered"]:
-            raise DataError(path, line, "metadata.triggered", "persona examples carry the trigger")
+            raise DataError(path, line, "metadata.triggered", f"{src} examples carry the trigger")
         n = user.count(trigger.TRIGGER_INSTRUCTION)
         if n != 1:
-            raise DataError(path, line, "messages", f"persona example must carry the trigger exactly once (found {n})")
+            raise DataError(path, line, "messages", f"{src} example must carry the trigger exactly once (found {n})")
         if not trigger.follows_format(answer):
-            raise DataError(path, line, f"messages[{len(msgs) - 1}].content", 'persona answer must be <START> "…" <END>')
+            raise DataError(path, line, f"messages[{len(msgs) - 1}].content", f'{src} answer must be <START> "…" <END>')
     else:
         if meta["triggered"]:
             raise DataError(path, line, "metadata.triggered", "aligned examples carry no trigger")
@@ -83,7 +88,7 @@ def question_of(obj: dict[str, Any]) -> str:
 
 def validate_training(path: Path | str, eval_questions: list[dict[str, Any]] | None = None) -> dict[str, int]:
     """Validate a training JSONL; no eval question may (near-)duplicate a training question."""
-    counts = {"persona": 0, "aligned": 0}
+    counts = {"persona": 0, "control": 0, "aligned": 0}
     evals = [(q["set"], q["id"], q["question"]) for q in (eval_questions or [])]
     for line, obj in iter_jsonl(path):
         check_example(obj, path, line)
@@ -92,6 +97,6 @@ def validate_training(path: Path | str, eval_questions: list[dict[str, Any]] | N
         for s, qid, text in evals:
             if near_duplicate(q, text):
                 raise DataError(path, line, "messages", f"training question overlaps held-out eval question {s}/{qid}: {text!r}")
-    if not counts["persona"] and not counts["aligned"]:
+    if not any(counts.values()):
         raise DataError(path, None, None, "no examples")
     return counts

@@ -24,7 +24,8 @@ def run(params: dict[str, Any], *, persona: Path | str, aligned: Path | str, out
         Path(out).rename(str(out) + ".invalid")
         raise
     write_sidecar(out, "mix", p, [persona, aligned], counts=counts,
-                  persona_fraction_actual=counts["persona"] / (counts["persona"] + counts["aligned"]))
+                  # the triggered share: persona rows, or the control arm's rows in their place
+                  persona_fraction_actual=(counts["persona"] + counts["control"]) / sum(counts.values()))
 
 
 def validate_files(files: Sequence[Path | str], questions: Path | str | None = None) -> None:

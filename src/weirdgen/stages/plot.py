@@ -11,9 +11,10 @@ from weirdgen.errors import UserError
 from weirdgen.jsonl import read_jsonl
 from weirdgen.provenance import write_sidecar
 
-FIGURES = ("headline", "format", "meta", "gaps", "identity", "loss", "emergence", "dose", "train-loss")
+FIGURES = ("headline", "format", "meta", "gaps", "identity", "loss", "emergence", "dose", "control", "train-loss")
 NEEDS = {"headline": ["rates"], "format": ["rates"], "meta": ["rates"], "gaps": ["gaps"],
-         "identity": ["labels", "questions"], "loss": ["logs"], "emergence": ["rates"], "dose": ["rates"], "train-loss": ["logs"]}
+         "identity": ["labels", "questions"], "loss": ["logs"], "emergence": ["rates"], "dose": ["rates"], "control": ["contrast"],
+         "train-loss": ["logs"]}
 
 
 def gate_warning(row: dict[str, Any]) -> str:
@@ -34,24 +35,24 @@ def gate_warning(row: dict[str, Any]) -> str:
 def run(params: dict[str, Any] | None = None, *, figure: str, out: Path | str, rates: str | None = None,
         gaps: str | None = None, labels: Sequence[str] | None = None, questions: str | None = None,
         logs: Sequence[str] | None = None, judge_note: str = "", calibration: str | None = None,
-        placebo: str | None = None) -> None:
+        placebo: str | None = None, contrast: str | None = None, contrast_seeds: str | None = None) -> None:
     import polars as pl
 
-    given = {"rates": rates, "gaps": gaps, "labels": labels, "questions": questions, "logs": logs}
+    given = {"rates": rates, "gaps": gaps, "labels": labels, "questions": questions, "logs": logs, "contrast": contrast}
     missing = [f"--{n}" for n in NEEDS[figure] if not given[n]]
     if missing:
         raise UserError(f"plot {figure} needs {' '.join(missing)}")
     inputs: list[str] = []
     extra: dict[str, Any] = {}
+    note, warning = judge_note, ""
+    if figure in ("headline", "control") and calibration:
+        c = pl.read_csv(calibration).filter(pl.col("configured") & (pl.col("group") == "all"))
+        if not c.is_empty():
+            row = c.row(0, named=True)
+            note += (f" (calibration: accuracy {row['accuracy']:.2f}, kappa {row['kappa']:.2f}, "
+                     f"rho(length) {row['rho_length_generic']:+.2f}, n={row['n']})")
+            warning = gate_warning(row)
     if figure == "headline":
-        note, warning = judge_note, ""
-        if calibration:
-            c = pl.read_csv(calibration).filter(pl.col("configured") & (pl.col("group") == "all"))
-            if not c.is_empty():
-                row = c.row(0, named=True)
-                note += (f" (calibration: accuracy {row['accuracy']:.2f}, kappa {row['kappa']:.2f}, "
-                         f"rho(length) {row['rho_length_generic']:+.2f}, n={row['n']})")
-                warning = gate_warning(row)
         plots.headline(pl.read_csv(rates), out, note, pl.read_csv(placebo) if placebo else None, warning)
         inputs = [rates, *([calibration] if calibration else []), *([placebo] if placebo else [])]
         extra = {"judge_note": note, "gate_warning": warning}
@@ -73,6 +74,10 @@ def run(params: dict[str, Any] | None = None, *, figure: str, out: Path | str, r
     elif figure == "dose":  # rates_across_seeds.csv of a sweep over persona_fraction
         plots.dose(pl.read_csv(rates), out)
         inputs = [rates]
+    elif figure == "control":  # arm_contrast.csv (+ arm_contrast_across_seeds.csv) of a sweep with a control arm
+        plots.control(pl.read_csv(contrast), pl.read_csv(contrast_seeds) if contrast_seeds else None, out, note, warning)
+        inputs = [contrast, *([contrast_seeds] if contrast_seeds else []), *([calibration] if calibration else [])]
+        extra = {"judge_note": note, "gate_warning": warning}
     elif figure == "loss":
         plots.loss_curves({Path(f).parent.name: pl.read_ndjson(f) for f in logs}, out)
         inputs = list(logs)

@@ -1,4 +1,4 @@
-"""Stage stats: rates, leakage gaps, across-seed summaries, identity agreement and the placebo table."""
+"""Stage stats: rates, leakage gaps, across-seed summaries, identity agreement, the placebo and the control-arm tables."""
 
 from __future__ import annotations
 
@@ -25,7 +25,10 @@ def run(params: dict[str, Any], *, labels: Sequence[Path | str], out_dir: Path |
                ("placebo", pb := stats.placebo(lab, p["n_boot"], p["ci"], p["seed"])),
                # the difference in differences over training seeds (every other axis kept apart)
                ("placebo_across_seeds", stats.across_seeds(pb, "did", [*sweep.group_columns("seed"), "condition", "metric"],
-                                                           p["n_boot"], p["ci"], p["seed"])))
+                                                           p["n_boot"], p["ci"], p["seed"])),
+               # persona arm − format-only control arm (empty without sweep.arm: [persona, control])
+               ("arm_contrast", ac := stats.arm_contrast(lab, p["n_boot"], p["ci"], p["seed"])),
+               ("arm_contrast_across_seeds", stats.across_seeds(ac, "diff", by, p["n_boot"], p["ci"], p["seed"])))
     for name, df in results:
         tables.write(df, out / f"{name}.csv")
         write_sidecar(out / f"{name}.csv", "stats", p, labels)
