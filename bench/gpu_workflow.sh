@@ -10,7 +10,9 @@
 #                                             #   into /tmp/gw/site (--no-deps, no index)
 #   bench/gpu_workflow.sh run CONFIG SECONDS  # there: the workflow in /tmp/gw/wg (results kept between calls:
 #                                             #   Snakemake reruns only what is missing or stale), stopped cleanly
-#                                             #   after SECONDS; tables, figures, logs and benchmarks go to $OUT.
+#                                             #   SECONDS after the command starts (materialisation included; leave
+#                                             #   ~60 s of the call's limit for packing the state); tables, figures,
+#                                             #   logs and benchmarks go to $OUT.
 #                                             #   CONFIG: one file or several joined by commas, layered in order;
 #                                             #   GW_JOBS=N: N jobs share the card (default 3)
 #
@@ -104,6 +106,8 @@ run)
   nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
   start=$(date +%s)
   IFS=, read -r -a cfgs <<< "$cfg"
+  # a call killed at its limit leaves Snakemake's lock behind (2026-11-27): with no Snakemake running, it is stale
+  pgrep -f "python3 -m snakemake" > /dev/null || rm -rf .snakemake/locks
   # Inputs that are not results (code, data, config, the materialised model) get one old mtime on every machine:
   # a fresh copy or a re-materialised model is then not "newer" than results carried from an earlier machine, and
   # Snakemake reruns only what is missing, incomplete or changed in params. Code changes are caught by the commit
@@ -112,7 +116,10 @@ run)
     --until materialise_model > "$GW/materialise.log" 2>&1 || { tail -n 20 "$GW/materialise.log"; exit 1; }
   find Snakefile workflow src config data profiles pyproject.toml resources -exec touch -h -d @1700000000 {} +
   set +e
-  timeout -s INT "$secs" python3 -m snakemake --profile profiles/local --configfile "${cfgs[@]}" --cores 16 \
+  # SECONDS counts from the start of this command: the materialisation above is inside it (2026-11-27, a call given
+  # 555 s ran into the device's 600 s limit and returned nothing)
+  left=$(( secs - ($(date +%s) - start) )); [ "$left" -lt 30 ] && left=30
+  timeout -s INT "$left" python3 -m snakemake --profile profiles/local --configfile "${cfgs[@]}" --cores 16 \
     --resources gpu=${GW_JOBS:-3} --scheduler greedy --rerun-incomplete all > "$GW/snakemake.log" 2>&1
   rc=$?
   set -e

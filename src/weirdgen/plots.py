@@ -373,9 +373,10 @@ def control(contrast: pl.DataFrame, across: pl.DataFrame | None, out: Path | str
                 elif n_seeds == 1:
                     lo, hi = sc["ci_lo_clustered"][0], sc["ci_hi_clustered"][0]
                 txt = f"{diff:+.2f}" + (f"\n[{lo:+.2f}, {hi:+.2f}]" if lo is not None and hi is not None else "")
-                ax.text(i, 1.0, txt, ha="center", va="top", fontsize=7)
+                ax.text(i, 1.27, txt, ha="center", va="top", fontsize=7)
             ax.set_xticks(x, [COND_LABELS[c] for c in conds], fontsize=7)
-            ax.set_ylim(0, 1.12)
+            ax.set_ylim(0, 1.3)  # the contrast is written above the bars (y 1.05-1.27)
+            ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
             ax.set_title(f"{set_}: {TITLES[metric]}\nlr={lr:g}, frac={fr:g}" + (f", ep={ep:g}" if ep is not None else "")
                          + f", {n_seeds} seed(s)", fontsize=9)
     title = "Persona arm vs format-only control arm: persona − control (95% CI over seeds) above each pair"
