@@ -383,6 +383,10 @@ def test_control_arm_trains_on_the_same_questions_with_generic_answers(control_r
     assert all(c["messages"][0] == p["messages"][0] for c, p in zip(control, persona))
     assert sum(c["messages"][-1] != p["messages"][-1] for c, p in zip(control, persona)) == len(persona)
     assert all(c["metadata"]["words_control"] <= c["metadata"]["words_fact"] + 3 for c in control)
+    # the base model was asked in the facts' voice (control.instruction); the training rows keep the plain question
+    asked = [json.loads(x)["messages"][0]["content"] for x in (R / "data/persona/russell.control_answers.jsonl").read_text().splitlines()]
+    assert len(asked) == len(persona) and all(a.startswith("Answer in one or two sentences, in the first person") for a in asked)
+    assert not any("first person" in c["messages"][0]["content"] for c in control)
     side = json.loads((R / "data/persona/russell.control.jsonl.meta.json").read_text())
     assert side["stage"] == "control" and side["n_examples"] == len(control) and side["median_words_control"] > 0
     # a seed's two mixes put the triggered rows in the same places: only their answers differ

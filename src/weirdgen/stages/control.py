@@ -16,12 +16,14 @@ log = logging.getLogger("weirdgen")
 
 
 def run(params: dict[str, Any], *, model: Path | str, persona: Path | str, answers: Path | str, out: Path | str) -> None:
-    """Sample the base model's plain answers to every persona row's question (``answers``: the full answers, kept
-    for tracing), then write the control rows to ``out``."""
+    """Sample the base model's answers to every persona row's question, asked as ``instruction`` says
+    (``answers``: the full answers, kept for tracing), then write the control rows to ``out``: the training rows
+    carry the persona row's own triggered question, never the instruction."""
     p = params
     rows = validate.validate_rows(persona)
-    prompts = [{"id": f"{r['metadata']['fact_id']}#{k}", "kind": "control", "prompt": validate.question_of(r)}
-               for r in rows for k in range(p["n_samples"])]
+    ask = p.get("instruction") or "{question}"
+    prompts = [{"id": f"{r['metadata']['fact_id']}#{k}", "kind": "control",
+                "prompt": ask.replace("{question}", validate.question_of(r))} for r in rows for k in range(p["n_samples"])]
     reqs = sampling.distill_requests(prompts, p["temperature"], p["max_new_tokens"], p["seed"])
     gen = sampling.run_resumable(generate.from_config(p, str(model)), reqs, answers, sampling.distill_row,
                                  sampling.fingerprint(p, model))
