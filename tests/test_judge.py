@@ -246,3 +246,53 @@ def test_headline_gate_warning():
     assert "ONLY IN 30% OF REFERENCE RESAMPLES" in gate_warning({"gate": "pass", "gate_pass_share": 0.3})
     assert gate_warning({"gate": "pass", "gate_pass_share": 0.9}) == ""
     assert gate_warning({"gate": "pass", "gate_pass_share": float("nan")}) == ""
+
+
+def test_blind_sheet_hides_the_models_and_scores_the_hand_labels(tmp_path):
+    """The sheet shows only question and answer; the same seed draws the same sheet; scoring joins the key, gives
+    per-arm hand rates, persona − control with a CI, the judge's agreement, and names a bad label's line."""
+    import csv
+    import json
+
+    from weirdgen.jsonl import DataError, write_jsonl
+    from weirdgen.stages import blind as stage
+
+    models = {"base": 0.0, "seed~1_lr~0.002_frac~0.029": 0.6, "seed~1_lr~0.002_frac~0.029_arm~control": 0.1}
+    files = []
+    for m, rate in models.items():
+        rows = [{"key": f"{m}|nosys_trigger|probes|q{q}|{s}", "model_id": m, "set": "probes", "condition": "nosys_trigger",
+                 "question_id": f"q{q}", "judge_input": f"answer {q}-{s} of {m}", "persona": (q + s) % 2 == 0}
+                for q in range(10) for s in range(2)]
+        rows += [{**r, "condition": "sys_plain", "key": r["key"].replace("nosys_trigger", "sys_plain")} for r in rows]
+        write_jsonl(tmp_path / f"{m}.jsonl", rows)
+        files.append(str(tmp_path / f"{m}.jsonl"))
+    qfile = tmp_path / "questions.jsonl"
+    write_jsonl(qfile, [{"id": f"q{q}", "set": "probes", "question": f"Question {q}?"} for q in range(10)])
+    params = {"per_model": 8, "set": "probes", "condition": "nosys_trigger", "seed": 3}
+    stage.sheet(params, labels=files, questions=str(qfile), out=str(tmp_path / "sheet.csv"))
+    stage.sheet(params, labels=files, questions=str(qfile), out=str(tmp_path / "again.csv"))
+    assert (tmp_path / "sheet.csv").read_text() == (tmp_path / "again.csv").read_text()
+    sheet = list(csv.DictReader((tmp_path / "sheet.csv").open()))
+    assert list(sheet[0]) == ["index", "question", "answer", "persona"] and len(sheet) == 24
+    key = json.loads((tmp_path / "sheet.csv.key.json").read_text())["items"]
+    assert {it["arm"] for it in key} == {"base", "persona", "control"}
+    assert [it["model_id"] for it in key] != sorted(it["model_id"] for it in key)  # shuffled, not grouped by model
+    # a labeller who sees persona in the persona arm's answers only
+    with (tmp_path / "sheet.csv").open("w", newline="") as fh:
+        w = csv.DictWriter(fh, ["index", "question", "answer", "persona"])
+        w.writeheader()
+        for row, it in zip(sheet, key):
+            w.writerow({**row, "persona": "1" if it["arm"] == "persona" else "0"})
+    stage.score({"n_boot": 2000, "ci": 0.95, "seed": 0}, sheet=str(tmp_path / "sheet.csv"), out=str(tmp_path / "score.csv"))
+    sc = {(r["kind"], r["name"]): r for r in csv.DictReader((tmp_path / "score.csv").open())}
+    assert float(sc[("arm", "persona")]["hand_rate"]) == 1.0 and float(sc[("arm", "control")]["hand_rate"]) == 0.0
+    c = sc[("contrast", "persona - control")]
+    assert float(c["hand_rate"]) == 1.0 and float(c["ci_lo"]) == 1.0
+    judge = sc[("judge", "agreement with the hand labels")]
+    assert int(judge["n"]) == 24 and 0 < float(judge["hand_rate"]) < 1
+    # a blank label names the sheet's line
+    lines = (tmp_path / "sheet.csv").read_text().splitlines()
+    lines[5] = lines[5].rsplit(",", 1)[0] + ","
+    (tmp_path / "sheet.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match=r"sheet.csv:6: field 'persona'"):
+        stage.score({"n_boot": 10, "ci": 0.95, "seed": 0}, sheet=str(tmp_path / "sheet.csv"), out=str(tmp_path / "x.csv"))

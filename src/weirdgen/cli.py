@@ -66,6 +66,10 @@ COMMANDS: dict[str, tuple[str, str, tuple[tuple[str, dict[str, Any]], ...]]] = {
               ("--judge-note", {"default": ""}), opt("--calibration"), opt("--placebo"),
               opt("--contrast", help="arm_contrast.csv (figure control)"),
               opt("--contrast-seeds", help="arm_contrast_across_seeds.csv (figure control)"))),
+    "blind-sheet": ("weirdgen.stages.blind:sheet", "a blind hand-labelling sheet from judged generations (models hidden; "
+                    "the key goes beside it)", (P, req("--labels", nargs="+"), req("--questions"), O)),
+    "blind-score": ("weirdgen.stages.blind:score", "score a filled blind sheet: hand rates per model and arm, persona "
+                    "arm - other arms with bootstrap CIs, the judge's agreement", (P, req("--sheet"), O)),
     "report-tables": ("weirdgen.stages.report_tables:run", "hygiene audit and provenance tables for the report",
                       (req("--audits", nargs="+"), req("--artifacts", nargs="+"), req("--out-dir"))),
     "chat": ("weirdgen.chatcli:main", "chat with the base model, an adapter, or an API server",
