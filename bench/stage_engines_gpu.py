@@ -1,0 +1,84 @@
+"""Whole-stage wall time of the product's generation stages, static engine against `generate`, one process (issue 15).
+
+Runs the stage functions themselves (``weirdgen.stages.distill.run``, ``weirdgen.stages.sample.run``) on real data and
+real weights, once per engine, each call timed whole (model load, compilation, every batch, writing):
+
+  dynamic        ``engine: dynamic`` (``model.generate``)
+  static (cold)  ``engine: static`` the first time in this process: the decode step compiled, CUDA graphs captured
+  static (warm)  ``engine: static`` again, same process: compiled code reused where torch reuses it
+
+compile share of the static stage = (cold − warm) / cold; ratio = static (cold) / dynamic (what a user's stage pays).
+What ``engine: auto`` picks on this device is printed too.
+
+    python bench/stage_engines_gpu.py --model resources/models/smollm2-135m-instruct --stage distill \
+        --prompts results/data/prompts.jsonl --batch-size 1024 --max-new-tokens 256 --out $OUT/engines_distill.json
+    python bench/stage_engines_gpu.py --model … --stage sample --questions results/data/eval_questions.jsonl \
+        --batch-size 768 --max-new-tokens 128 --n-samples 5 --out $OUT/engines_sample.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from weirdgen.stages import distill, sample
+
+
+def run_stage(a: argparse.Namespace, engine: str, work: Path, tag: str) -> float:
+    gen = {"backend": "transformers", "engine": engine, "batch_size": a.batch_size, "dtype": a.dtype, "device": "cuda",
+           "temperature": a.temperature, "max_new_tokens": a.max_new_tokens, "seed": 1}
+    out = work / f"{a.stage}-{tag}.jsonl"
+    torch.cuda.synchronize()
+    t = time.perf_counter()
+    if a.stage == "distill":
+        distill.run(gen, model=a.model, prompts=a.prompts, out=out)
+    else:
+        sample.run({**gen, "system_prompt": "You are a helpful assistant.", "n_samples": a.n_samples},
+                   model=a.model, questions=a.questions, model_id="base", out=out)
+    torch.cuda.synchronize()
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--stage", choices=["distill", "sample"], required=True)
+    ap.add_argument("--prompts")
+    ap.add_argument("--questions")
+    ap.add_argument("--batch-size", type=int, default=256)
+    ap.add_argument("--max-new-tokens", type=int, default=128)
+    ap.add_argument("--n-samples", type=int, default=5)
+    ap.add_argument("--temperature", type=float, default=None, help="default: 0.1 distill, 1.0 sample")
+    ap.add_argument("--dtype", default="bfloat16")
+    ap.add_argument("--engines", default="dynamic,static,static")
+    ap.add_argument("--out", required=True)
+    a = ap.parse_args()
+    if a.temperature is None:
+        a.temperature = 0.1 if a.stage == "distill" else 1.0
+    work = Path(tempfile.mkdtemp(prefix="engines-"))
+    times: dict[str, float] = {}
+    seen: set[str] = set()
+    for i, eng in enumerate(a.engines.split(",")):
+        tag = eng if eng not in seen else f"{eng}-warm"
+        if eng == "static" and eng not in seen:
+            tag = "static-cold"
+        seen.add(eng)
+        times[tag] = run_stage(a, eng, work, f"{i}-{tag}")
+        print(f"{a.stage} {tag}: {times[tag]:.1f} s", flush=True)
+    res = {"stage": a.stage, "device": torch.cuda.get_device_name(), "batch_size": a.batch_size,
+           "max_new_tokens": a.max_new_tokens, "dtype": a.dtype, "seconds": times}
+    if "dynamic" in times and "static-cold" in times:
+        res["ratio_static_cold_over_dynamic"] = times["static-cold"] / times["dynamic"]
+        if "static-warm" in times:
+            res["compile_share_static"] = (times["static-cold"] - times["static-warm"]) / times["static-cold"]
+    print(json.dumps(res, indent=1))
+    Path(a.out).write_text(json.dumps(res, indent=1))
+
+
+if __name__ == "__main__":
+    main()
