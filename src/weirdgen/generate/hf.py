@@ -22,9 +22,11 @@ class HFGenerator:
     ``engine``: ``dynamic`` (``model.generate``, growing KV cache, eager), ``static`` (``weirdgen.generate.decode``:
     preallocated KV cache, on CUDA the decode step compiled with CUDA graphs, no host sync per token; prompts
     padded to a multiple of ``pad_multiple`` tokens so few shapes are compiled), ``continuous``
-    (``generate_batch``), ``auto`` (static). On the CPU the static loop is not compiled, prompts are not padded to
-    a multiple, and it samples by inverse CDF: on the default run's 144 eval requests (2 cores) 34.5 s against
-    ``generate``'s 42.1 s at batch 48 (bench/sample_cpu.py).
+    (``generate_batch``), ``auto`` (static on the CPU, dynamic on CUDA). On the CPU the static loop is not compiled,
+    prompts are not padded to a multiple, and it samples by inverse CDF: on the default run's 144 eval requests (2 cores)
+    34.5 s against ``generate``'s 42.1 s at batch 48 (bench/sample_cpu.py). On CUDA a stage runs in its own process and
+    pays the compilation every time: whole stages with real weights on an H100 took 2.4x (distill) and 4.6x (sample)
+    as long as ``generate``, 95 % of the sample stage being compilation (bench/stage_engines_gpu.py, docs/benchmarks.md).
     ``merge_adapter`` folds the LoRA weights into the base weights for sampling.
     """
 
@@ -51,7 +53,8 @@ class HFGenerator:
         if self.tok.pad_token is None:
             self.tok.pad_token = self.tok.eos_token
         self.batch_size = batch_size
-        self.static = engine in ("static", "auto")
+        # auto: the engine that was faster on whole stages on each device kind (see the class docstring)
+        self.static = engine == "static" or (engine == "auto" and model.device.type != "cuda")
         # padding to a multiple bounds the shapes compiled on CUDA; uncompiled (CPU) it only adds work
         self.pad_multiple = pad_multiple if self.static and model.device.type == "cuda" else None
         if self.static:  # decode attention reads the grouped KV cache without copying it
