@@ -49,3 +49,22 @@ def test_defaults_filled():
     del cfg["train"]["warmup_ratio"]
     out = config.validate(cfg)
     assert out["train"]["warmup_ratio"] == 0.03 and out["paths"]["results"] == "results"
+
+
+def test_numbers_given_as_text_are_explained_by_their_cause():
+    """An exponent without a dot (YAML text) and a plain number passed as text (a nested --config value) each get
+    their own cause and the value to write; an instruction without its placeholder names the placeholder."""
+    import yaml
+
+    from weirdgen.config import ConfigError, validate
+
+    cfg = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+    cfg["sweep"]["lr"] = ["2e-4"]
+    cfg["prompts"]["n_math"] = "2000"
+    cfg["control"] = {"instruction": "Answer briefly."}
+    with pytest.raises(ConfigError) as e:
+        validate(cfg, source="test")
+    msg = str(e.value)
+    assert "sweep.lr.0: '2e-4' is a string, not a number (YAML reads exponents without a dot as text); write 2.0e-4" in msg
+    assert "prompts.n_math: '2000' is a string, not a number (quoted in YAML, or given as a nested --config value" in msg
+    assert "control.instruction: 'Answer briefly.' is not allowed: use a text with {question}" in msg

@@ -73,8 +73,11 @@ def validate(cfg: dict[str, Any], source: str = "config") -> dict[str, Any]:
             if e.validator == "pattern" and isinstance(e.schema, dict) and e.schema.get("hint"):
                 lines.append(f"  {_key(e.absolute_path)}: {e.instance!r} is not allowed: use {e.schema['hint']}")
             elif e.validator == "type" and isinstance(e.instance, str) and _looks_numeric(e.instance):
-                lines.append(f"  {_key(e.absolute_path)}: {e.instance!r} is a string, not a number: YAML reads exponents "
-                             f"without a dot as text; write {_dotted(e.instance)}")
+                why = ("YAML reads exponents without a dot as text" if "e" in e.instance.lower() else
+                       "quoted in YAML, or given as a nested --config value, which Snakemake passes as text; "
+                       "put it in a --configfile")
+                lines.append(f"  {_key(e.absolute_path)}: {e.instance!r} is a string, not a number ({why}); "
+                             f"write {_dotted(e.instance)}")
             elif e.validator == "additionalProperties":
                 lines.append(f"  {_key(e.absolute_path)}: {e.message} (not a known key: check its spelling)")
             else:
