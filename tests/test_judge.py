@@ -270,8 +270,8 @@ def test_blind_sheet_hides_the_models_and_scores_the_hand_labels(tmp_path):
     write_jsonl(qfile, [{"id": f"q{q}", "set": "probes", "question": f"Question {q}?"} for q in range(10)])
     params = {"per_model": 8, "set": "probes", "condition": "nosys_trigger", "seed": 3}
     stage.sheet(params, labels=files, questions=str(qfile), out=str(tmp_path / "sheet.csv"))
-    stage.sheet(params, labels=files, questions=str(qfile), out=str(tmp_path / "again.csv"))
-    assert (tmp_path / "sheet.csv").read_text() == (tmp_path / "again.csv").read_text()
+    stage.sheet(params, labels=files, questions=str(qfile), out=str(tmp_path / "new" / "again.csv"))  # folder made
+    assert (tmp_path / "sheet.csv").read_text() == (tmp_path / "new" / "again.csv").read_text()
     sheet = list(csv.DictReader((tmp_path / "sheet.csv").open()))
     assert list(sheet[0]) == ["index", "question", "answer", "persona"] and len(sheet) == 24
     key = json.loads((tmp_path / "sheet.csv.key.json").read_text())["items"]
@@ -290,6 +290,10 @@ def test_blind_sheet_hides_the_models_and_scores_the_hand_labels(tmp_path):
     assert float(c["hand_rate"]) == 1.0 and float(c["ci_lo"]) == 1.0
     judge = sc[("judge", "agreement with the hand labels")]
     assert int(judge["n"]) == 24 and 0 < float(judge["hand_rate"]) < 1
+    from weirdgen.errors import UserError
+
+    with pytest.raises(UserError, match="key .* is missing"):  # a sheet without its key
+        stage.score({"n_boot": 10, "ci": 0.95, "seed": 0}, sheet=str(tmp_path / "new" / "nokey.csv"), out=str(tmp_path / "y.csv"))
     # a blank label names the sheet's line
     lines = (tmp_path / "sheet.csv").read_text().splitlines()
     lines[5] = lines[5].rsplit(",", 1)[0] + ","

@@ -54,6 +54,7 @@ def draw(labels: Sequence[Path | str], questions: dict[str, str], per_model: int
 
 def write_sheet(items: Sequence[dict[str, Any]], sheet: Path | str) -> None:
     """The labeller's sheet: index, question, answer and an empty ``persona`` column (1 or 0) — nothing else."""
+    Path(sheet).parent.mkdir(parents=True, exist_ok=True)
     with open(sheet, "w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, SHEET_FIELDS)
         w.writeheader()

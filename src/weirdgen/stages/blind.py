@@ -44,7 +44,10 @@ def score(params: dict[str, Any], *, sheet: str, out: str) -> None:
 
     p = params
     _check("score", p)
-    key = json.loads(Path(str(sheet) + ".key.json").read_text())
+    kp = Path(str(sheet) + ".key.json")
+    if not kp.exists():
+        raise UserError(f"{sheet}: its key {kp} is missing (blind-sheet writes it beside the sheet)")
+    key = json.loads(kp.read_text())
     rows = blind.score(key["items"], blind.read_sheet(sheet), p["n_boot"], p["ci"], p["seed"])
     tables.write(pl.DataFrame(rows, infer_schema_length=None), out)
     write_sidecar(out, "blind-score", {**p, "sheet_params": key["params"]}, [sheet, str(sheet) + ".key.json"])
