@@ -64,9 +64,7 @@ def main() -> None:
     times: dict[str, float] = {}
     seen: set[str] = set()
     for i, eng in enumerate(a.engines.split(",")):
-        tag = eng if eng not in seen else f"{eng}-warm"
-        if eng == "static" and eng not in seen:
-            tag = "static-cold"
+        tag = f"{eng}-warm" if eng in seen else {"static": "static-cold"}.get(eng, eng)
         seen.add(eng)
         times[tag] = run_stage(a, eng, work, f"{i}-{tag}")
         print(f"{a.stage} {tag}: {times[tag]:.1f} s", flush=True)

@@ -16,7 +16,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from weirdgen import sweep
+from weirdgen import stats, sweep
 from weirdgen.jsonl import DataError, iter_jsonl
 
 SHEET_FIELDS = ("index", "question", "answer", "persona")
@@ -85,10 +85,6 @@ def read_sheet(sheet: Path | str) -> dict[int, int]:
     return out
 
 
-def _boot_diff(a: np.ndarray, b: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
-    return a[rng.integers(0, len(a), (n_boot, len(a)))].mean(1) - b[rng.integers(0, len(b), (n_boot, len(b)))].mean(1)
-
-
 def score(items: Sequence[dict[str, Any]], hand: dict[int, int], n_boot: int = 10000, ci: float = 0.95,
           seed: int = 0) -> list[dict[str, Any]]:
     """Rows per model, per arm, per contrast (persona − other arm) and the judge's agreement with the hand."""
@@ -111,7 +107,7 @@ def score(items: Sequence[dict[str, Any]], hand: dict[int, int], n_boot: int = 1
     for other in sorted(set(arms) - {"persona"}):
         if "persona" not in arms:
             break
-        d = _boot_diff(arms["persona"], arms[other], n_boot, rng)
+        d = stats.boot_samples(arms["persona"], n_boot, rng) - stats.boot_samples(arms[other], n_boot, rng)
         rows.append({"kind": "contrast", "name": f"persona - {other}", "n": len(arms["persona"]) + len(arms[other]),
                      "hand_rate": float(arms["persona"].mean() - arms[other].mean()),
                      "ci_lo": float(np.quantile(d, a)), "ci_hi": float(np.quantile(d, 1 - a))})
