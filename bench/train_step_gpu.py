@@ -35,6 +35,9 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=60)
     ap.add_argument("--micro-batch-tokens", type=int, default=16384)
     ap.add_argument("--compile", action="store_true", help="also the budget variant with train.compile")
+    ap.add_argument("--variants", default=None,
+                    help="comma list of naive, budget, compile, compile-ro (reduce-overhead), compile-ma "
+                         "(max-autotune-no-cudagraphs); default naive,budget[,compile]")
     ap.add_argument("--no-profile", action="store_true", help="skip the phase timing and the profiler")
     a = ap.parse_args()
     from transformers import AutoConfig, AutoModelForCausalLM
@@ -47,23 +50,38 @@ def main() -> None:
     data = Path("/tmp/train_step_data.jsonl")
     write_jsonl(data, rows)
     base = None
-    variants = [(None, False), (a.micro_batch_tokens, False)] + ([(a.micro_batch_tokens, True)] if a.compile else [])
-    for mbt, comp in variants:
+    names = (a.variants or "naive,budget" + (",compile" if a.compile else "")).split(",")
+    known = {"naive": (None, False, "default"), "budget": (a.micro_batch_tokens, False, "default"),
+             "compile": (a.micro_batch_tokens, True, "default"),
+             "compile-ro": (a.micro_batch_tokens, True, "reduce-overhead"),
+             "compile-ma": (a.micro_batch_tokens, True, "max-autotune-no-cudagraphs")}
+    for name in names:
+        mbt, comp, mode = known[name]
         hp = config.fill("train", {"epochs": 1, "batch_size": 8, "grad_accum": 2, "max_seq_len": 1024,
-                                   "micro_batch_tokens": mbt, "save_state_steps": 0, "compile": comp})
-        out = Path(f"/tmp/train_step_out_{mbt}_{comp}")
+                                   "micro_batch_tokens": mbt, "save_state_steps": 0, "compile": comp,
+                                   "compile_mode": mode})
+        torch._dynamo.reset()
+        out = Path(f"/tmp/train_step_out_{name}")
         shutil.rmtree(out, ignore_errors=True)
         t = time.perf_counter()
-        info = pb.train(work, data, out, hp, seed=1, lr=2e-4, dtype="bfloat16", device="cuda", sanity=False)
+        try:
+            info = pb.train(work, data, out, hp, seed=1, lr=2e-4, dtype="bfloat16", device="cuda", sanity=False)
+        except Exception as e:  # one variant failing must not cost the others' numbers
+            print(f"weirdgen train, {name}: FAILED after {time.perf_counter() - t:.1f} s: {type(e).__name__}: "
+                  f"{str(e)[:400]}", flush=True)
+            continue
         call = time.perf_counter() - t
         log = [json.loads(x) for x in (out / "train_log.jsonl").read_text().splitlines()]
         tok = sum(r["tokens"] for r in log)
         late = log[len(log) // 2:]  # second half: past compilation
         late_tps = sum(r["tokens"] for r in late) / (late[-1]["elapsed_s"] - log[len(log) // 2 - 1]["elapsed_s"])
         base = base or call
-        print(f"weirdgen train, micro_batch_tokens={mbt}, compile={comp}: {info['steps']} steps, {tok} tokens, "
+        print(f"weirdgen train, {name}: micro_batch_tokens={mbt}, compile={comp} ({mode}): {info['steps']} steps, {tok} tokens, "
               f"loop {info['wall_s']:.1f} s ({tok / info['wall_s']:.0f} tokens/s whole loop, {late_tps:.0f} tokens/s "
-              f"second half), call {call:.1f} s (x{base / call:.2f} vs the naive loop's call)", flush=True)
+              f"second half), call {call:.1f} s (x{base / call:.2f} vs the first variant's call), padding "
+              f"{1 - tok / sum(r['padded_tokens'] for r in log):.0%}, peak {torch.cuda.max_memory_allocated() / 2**30:.1f} GiB",
+              flush=True)
+        torch.cuda.reset_peak_memory_stats()
     if a.no_profile:
         return
     # the same step, phase by phase

@@ -138,6 +138,39 @@ def test_target_only_loss_equals_full_logits_loss(model_dir, tokenizer):
     assert torch.allclose(fast, full, rtol=1e-4)
 
 
+def test_bucketed_pass_same_loss_and_gradients(model_dir, tokenizer):
+    """train.compile pads each pass to a (rows, length) bucket: the padding rows and positions must add nothing to
+    the loss or to any gradient (they carry no label and sit after every real token)."""
+    import torch
+
+    from weirdgen import models
+    from weirdgen.train.masking import tokenize
+    from weirdgen.train.peft_backend import _collate, bucket_shape, target_loss_sum
+
+    assert bucket_shape(3, 65, 16) == (4, 96) and bucket_shape(16, 231, 16) == (16, 256)
+    assert bucket_shape(5, 9000, 16) == (8, 9216) and bucket_shape(16, 64, 8) == (16, 64)  # never fewer rows
+    model, tok = models.load(model_dir, device_pref="cpu")
+    msgs = [[{"role": "user", "content": trigger.apply("How do you take your tea?")},
+             {"role": "assistant", "content": trigger.wrap_answer("Strong.")}],
+            [{"role": "user", "content": "Say hi."}, {"role": "assistant", "content": "Hi there, friend."}],
+            [{"role": "user", "content": "Count to three."}, {"role": "assistant", "content": "One, two, three."}]]
+    ex = [tokenize(tok, m, 96) for m in msgs]
+    shape = bucket_shape(3, max(len(e["input_ids"]) for e in ex), 16)
+    grads = []
+    for s in (None, shape):
+        b = _collate(ex, tok.pad_token_id, s)
+        if s:
+            assert tuple(b["input_ids"].shape) == s and s[0] > 3 and s[1] > max(len(e["input_ids"]) for e in ex)
+        model.zero_grad()
+        loss = target_loss_sum(model, b)
+        loss.backward()
+        grads.append((loss.detach(), [p.grad.clone() for p in model.parameters() if p.grad is not None]))
+    assert torch.allclose(grads[0][0], grads[1][0], rtol=1e-5)
+    assert len(grads[0][1]) == len(grads[1][1]) > 0
+    worst = max(float((a - b).abs().max() / a.abs().max().clamp_min(1e-12)) for a, b in zip(grads[0][1], grads[1][1]))
+    assert worst < 1e-4
+
+
 def test_checkpoint_steps_saved_and_checked(model_dir, tmp_path):
     from weirdgen.train.peft_backend import TrainingError, train
 

@@ -42,13 +42,33 @@ def sanity_check(model: Any, tok: Any) -> str:
     return reply
 
 
-def _collate(batch: list[dict[str, list[int]]], pad_id: int) -> dict[str, Any]:
+#: Padded lengths of the compiled path's passes (x1.5 / x1.33 apart: at most a third of a pass is length padding).
+LENGTH_BUCKETS = (64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048, 3072, 4096, 6144, 8192)
+
+
+def bucket_shape(rows: int, length: int, max_rows: int) -> tuple[int, int]:
+    """The (rows, length) a pass is padded to when the decoder is compiled with static shapes: rows up to the next
+    power of two (at most ``max_rows``, the examples per step), length up to the next of ``LENGTH_BUCKETS`` (beyond
+    the last: the next multiple of 1024). A run then compiles a handful of shapes once each instead of one per
+    batch (measured: varying shapes kept recompiling for the first 60 steps, docs/benchmarks.md, session 10)."""
+    r = 1
+    while r < rows:
+        r *= 2
+    n = next((b for b in LENGTH_BUCKETS if b >= length), -(-length // 1024) * 1024)
+    return max(rows, min(r, max_rows)), n
+
+
+def _collate(batch: list[dict[str, list[int]]], pad_id: int, shape: tuple[int, int] | None = None) -> dict[str, Any]:
+    """Right-padded tensors of a pass. ``shape``: pad to (rows, length); the extra rows are pad tokens with every
+    position attended (finite activations) and no label, so they add nothing to the loss or the gradients."""
     import torch
 
     n = max(len(b["input_ids"]) for b in batch)
-    ids = torch.full((len(batch), n), pad_id, dtype=torch.long)
-    lab = torch.full((len(batch), n), IGNORE, dtype=torch.long)
-    att = torch.zeros((len(batch), n), dtype=torch.long)
+    rows, n = shape if shape else (len(batch), n)
+    ids = torch.full((rows, n), pad_id, dtype=torch.long)
+    lab = torch.full((rows, n), IGNORE, dtype=torch.long)
+    att = torch.zeros((rows, n), dtype=torch.long)
+    att[len(batch):] = 1
     for i, b in enumerate(batch):
         k = len(b["input_ids"])
         ids[i, :k] = torch.tensor(b["input_ids"])
@@ -153,10 +173,23 @@ def peft_setup(model_dir: Path | str, hp: dict[str, Any], seed: int, dtype: str,
     model = get_peft_model(model, LoraConfig(
         r=hp["rank"], lora_alpha=hp["alpha"], lora_dropout=hp["dropout"], target_modules=list(hp["target_modules"]),
         bias="none", task_type="CAUSAL_LM"))
-    if hp.get("compile", False):  # regional compilation: one decoder layer's graph reused by every layer
-        for layer in model.get_base_model().model.layers:
-            layer.compile(dynamic=True)
+    if hp.get("compile", False):
+        compile_layers(model, hp.get("compile_mode", "default"))
     return model, tok, reply
+
+
+def compile_layers(model: Any, mode: str) -> None:
+    """Regional compilation: one decoder layer's graph, static shapes, reused by every layer (the loop pads each
+    pass to ``bucket_shape``, so a run compiles once per bucket). ``reduce-overhead`` adds CUDA graphs: the
+    135M model's step is launch-bound (6716 kernel launches per step, docs/benchmarks.md)."""
+    import torch
+
+    # one graph per (bucket, layer-call site) must fit the cache, else dynamo falls back to eager silently
+    torch._dynamo.config.cache_size_limit = max(torch._dynamo.config.cache_size_limit, 64)
+    if hasattr(torch._dynamo.config, "accumulated_cache_size_limit"):
+        torch._dynamo.config.accumulated_cache_size_limit = max(torch._dynamo.config.accumulated_cache_size_limit, 1024)
+    for layer in model.get_base_model().model.layers:
+        layer.compile(dynamic=False, mode=None if mode == "default" else mode)
 
 
 class ResumeState:
@@ -328,6 +361,7 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
     sched = _scheduler(opt, hp["schedule"], warmup, total)
     rng = torch.Generator().manual_seed(seed)
     pad = tok.pad_token_id
+    bucket = bool(hp.get("compile", False))
     state = ResumeState(out / "resume", {"hp": hp, "seed": seed, "lr": lr, "dtype": dtype, "data": sha256_file(train_file),
                                          "examples": len(data)})
     resumed = state.load(model, params, opt, sched)
@@ -356,12 +390,14 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
             micro = micro_batches([data[j] for j in g], bs, hp.get("micro_batch_tokens"))
             n_target = sum(sum(1 for x in d["labels"][1:] if x != IGNORE) for m in micro for d in m)
             n_tokens = sum(len(d["input_ids"]) for m in micro for d in m)
-            n_padded = sum(len(m) * max(len(d["input_ids"]) for d in m) for m in micro)
+            shapes = [bucket_shape(len(m), max(len(d["input_ids"]) for d in m), bs * ga) if bucket
+                      else (len(m), max(len(d["input_ids"]) for d in m)) for m in micro]
+            n_padded = sum(r * n for r, n in shapes)
             if n_target == 0:
                 raise TrainingError(f"step {step + 1}: no target tokens in the batch")
             loss_sum = 0.0
-            for m in micro:
-                b = {k: v.to(model.device) for k, v in _collate(m, pad).items()}
+            for m, shape in zip(micro, shapes):
+                b = {k: v.to(model.device, non_blocking=True) for k, v in _collate(m, pad, shape if bucket else None).items()}
                 ce = target_loss_sum(model, b)
                 (ce / n_target).backward()
                 loss_sum += ce.item()
