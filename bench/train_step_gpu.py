@@ -34,6 +34,7 @@ def main() -> None:
     ap.add_argument("--data", required=True)
     ap.add_argument("--steps", type=int, default=60)
     ap.add_argument("--micro-batch-tokens", type=int, default=16384)
+    ap.add_argument("--epochs", type=float, default=1, help="epochs over the --steps x 16 rows (3 = a whole run)")
     ap.add_argument("--compile", action="store_true", help="also the budget variant with train.compile")
     ap.add_argument("--variants", default=None,
                     help="comma list of naive, budget, compile, compile-ro (reduce-overhead), compile-ma "
@@ -55,13 +56,13 @@ def main() -> None:
              "compile": (a.micro_batch_tokens, True, "default"),
              "compile-ro": (a.micro_batch_tokens, True, "reduce-overhead"),
              "compile-ma": (a.micro_batch_tokens, True, "max-autotune-no-cudagraphs")}
-    for name in names:
+    for k, name in enumerate(names):
         mbt, comp, mode = known[name]
-        hp = config.fill("train", {"epochs": 1, "batch_size": 8, "grad_accum": 2, "max_seq_len": 1024,
+        hp = config.fill("train", {"epochs": a.epochs, "batch_size": 8, "grad_accum": 2, "max_seq_len": 1024,
                                    "micro_batch_tokens": mbt, "save_state_steps": 0, "compile": comp,
                                    "compile_mode": mode})
         torch._dynamo.reset()
-        out = Path(f"/tmp/train_step_out_{name}")
+        out = Path(f"/tmp/train_step_out_{k}_{name}")  # a variant named twice: the second meets a warm compile cache
         shutil.rmtree(out, ignore_errors=True)
         t = time.perf_counter()
         try:
@@ -75,6 +76,10 @@ def main() -> None:
         tok = sum(r["tokens"] for r in log)
         late = log[len(log) // 2:]  # second half: past compilation
         late_tps = sum(r["tokens"] for r in late) / (late[-1]["elapsed_s"] - log[len(log) // 2 - 1]["elapsed_s"])
+        dts = [r["tokens"] / r["tokens_per_s"] for r in log if r["tokens_per_s"]]
+        med = sorted(r["tokens_per_s"] for r in log if r["tokens_per_s"])[len(dts) // 2]
+        print(f"  {name}: median step {sorted(dts)[len(dts) // 2] * 1000:.1f} ms = {med:.0f} real tokens/s; steps over "
+              f"1 s (compiling): {sum(d > 1 for d in dts)}, {sum(d for d in dts if d > 1):.1f} s", flush=True)
         base = base or call
         print(f"weirdgen train, {name}: micro_batch_tokens={mbt}, compile={comp} ({mode}): {info['steps']} steps, {tok} tokens, "
               f"loop {info['wall_s']:.1f} s ({tok / info['wall_s']:.0f} tokens/s whole loop, {late_tps:.0f} tokens/s "

@@ -69,12 +69,21 @@ def _collate(batch: list[dict[str, list[int]]], pad_id: int, shape: tuple[int, i
     lab = torch.full((rows, n), IGNORE, dtype=torch.long)
     att = torch.zeros((rows, n), dtype=torch.long)
     att[len(batch):] = 1
+    pos: list[int] = []
+    tgt: list[int] = []
     for i, b in enumerate(batch):
         k = len(b["input_ids"])
         ids[i, :k] = torch.tensor(b["input_ids"])
         lab[i, :k] = torch.tensor(b["labels"])
         att[i, :k] = 1
-    return {"input_ids": ids, "labels": lab, "attention_mask": att}
+        for t, y in enumerate(b["labels"][1:]):
+            if y != IGNORE:
+                pos.append(i * (n - 1) + t)
+                tgt.append(y)
+    # the target positions (flat over rows x (n - 1)) and tokens, found here on the host: selecting them on the GPU
+    # with a boolean mask waits for the GPU every pass (a host sync that serialises the step)
+    return {"input_ids": ids, "labels": lab, "attention_mask": att,
+            "target_index": torch.tensor(pos, dtype=torch.long), "targets": torch.tensor(tgt, dtype=torch.long)}
 
 
 def batches(lengths: list[int], bs: int, ga: int, rng: Any, group_by_length: bool) -> list[list[int]]:
@@ -127,14 +136,18 @@ def target_loss_sum(model: Any, b: dict[str, Any]) -> Any:
 
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
     decoder, head = base.get_decoder(), base.get_output_embeddings()
-    tgt = b["labels"][:, 1:]
-    sel = tgt != IGNORE
+    if "target_index" in b:  # positions chosen on the host (``_collate``): no GPU sync
+        idx, tgt = b["target_index"], b["targets"]
+    else:
+        sel = (b["labels"][:, 1:] != IGNORE).reshape(-1)
+        idx, tgt = sel.nonzero().squeeze(-1), b["labels"][:, 1:].reshape(-1)[sel]
     if decoder is None or head is None:  # unusual architectures: the plain path
-        logits = model(input_ids=b["input_ids"], attention_mask=b["attention_mask"], use_cache=False).logits[:, :-1][sel]
+        logits = model(input_ids=b["input_ids"], attention_mask=b["attention_mask"], use_cache=False).logits[:, :-1]
+        logits = logits.reshape(-1, logits.shape[-1]).index_select(0, idx)
     else:
         h = decoder(input_ids=b["input_ids"], attention_mask=b["attention_mask"], use_cache=False).last_hidden_state
-        logits = head(h[:, :-1][sel])
-    return torch.nn.functional.cross_entropy(logits.float(), tgt[sel], reduction="sum")
+        logits = head(h[:, :-1].reshape(-1, h.shape[-1]).index_select(0, idx))
+    return torch.nn.functional.cross_entropy(logits.float(), tgt, reduction="sum")
 
 
 def _scheduler(opt: Any, kind: str, warmup: int, total: int) -> Any:
@@ -378,6 +391,29 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
     t0 = time.perf_counter()
     every = hp.get("save_state_steps", 0)
     bar = tqdm(total=total, initial=step, desc="train", file=sys.stderr, mininterval=5)
+    pending: dict[str, Any] | None = None
+    last = [time.perf_counter()]
+
+    def finish() -> None:
+        """Log the pending step (its loss and gradient norm read from the GPU) and check its loss."""
+        nonlocal pending
+        if pending is None:
+            return
+        rec, pending = pending, None
+        rec["loss"], rec["grad_norm"] = float(rec["loss"]), float(rec["grad_norm"])
+        now = time.perf_counter()
+        dt, last[0] = now - last[0], now  # between two steps' completions: the step's time in a steady loop
+        rec.update(tokens_per_s=rec["tokens"] / dt if dt > 0 else None, elapsed_s=now - t0)
+        log.write(json.dumps(rec) + "\n")
+        log.flush()
+        reporter(rec)
+        bar.update(1)
+        loss = rec["loss"]
+        if not math.isfinite(loss):
+            raise TrainingError(f"step {rec['step']}: loss is {loss}; lower train lr or check the data")
+        if rec["step"] > warmup and loss > hp["max_loss"]:
+            raise TrainingError(f"step {rec['step']}: per-token loss {loss:.2f} > train.max_loss={hp['max_loss']} after warm-up")
+
     while step < total:
         lengths = [len(d["input_ids"]) for d in data]
         epoch_rng = rng.get_state()  # this epoch's order can be rebuilt from here on resume
@@ -386,7 +422,6 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
                 continue
             if step >= total:
                 break
-            ts = time.perf_counter()
             micro = micro_batches([data[j] for j in g], bs, hp.get("micro_batch_tokens"))
             n_target = sum(sum(1 for x in d["labels"][1:] if x != IGNORE) for m in micro for d in m)
             n_tokens = sum(len(d["input_ids"]) for m in micro for d in m)
@@ -395,30 +430,26 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
             n_padded = sum(r * n for r, n in shapes)
             if n_target == 0:
                 raise TrainingError(f"step {step + 1}: no target tokens in the batch")
-            loss_sum = 0.0
+            loss_sum = None
             for m, shape in zip(micro, shapes):
                 b = {k: v.to(model.device, non_blocking=True) for k, v in _collate(m, pad, shape if bucket else None).items()}
                 ce = target_loss_sum(model, b)
                 (ce / n_target).backward()
-                loss_sum += ce.item()
-            loss = loss_sum / n_target
-            gnorm = torch.nn.utils.clip_grad_norm_(params, hp["max_grad_norm"]).item()
+                loss_sum = ce.detach() if loss_sum is None else loss_sum + ce.detach()
+            gnorm = torch.nn.utils.clip_grad_norm_(params, hp["max_grad_norm"])
             cur_lr = sched.get_last_lr()[0]
             opt.step()
             sched.step()
             opt.zero_grad(set_to_none=True)
             step += 1
-            dt = time.perf_counter() - ts
-            rec = {"step": step, "epoch": round(step / steps_per_epoch, 4), "loss": loss, "lr": cur_lr,
-                   "grad_norm": gnorm, "target_tokens": n_target, "tokens": n_tokens, "padded_tokens": n_padded,
-                   "tokens_per_s": n_tokens / dt if dt > 0 else None, "elapsed_s": time.perf_counter() - t0}
-            log.write(json.dumps(rec) + "\n")
-            log.flush()
-            reporter(rec)
-            if not math.isfinite(loss):
-                raise TrainingError(f"step {step}: loss is {loss}; lower train lr or check the data")
-            if step > warmup and loss > hp["max_loss"]:
-                raise TrainingError(f"step {step}: per-token loss {loss:.2f} > train.max_loss={hp['max_loss']} after warm-up")
+            # the previous step's record is written now: reading its loss waits only for that step, while this
+            # step's kernels are already queued (reading this step's own would stall the host every step)
+            finish()
+            pending = {"step": step, "epoch": round(step / steps_per_epoch, 4), "loss": loss_sum / n_target,
+                       "lr": cur_lr, "grad_norm": gnorm, "target_tokens": n_target, "tokens": n_tokens,
+                       "padded_tokens": n_padded}
+            if step in ckpts or (every and step % every == 0 and step < total):
+                finish()  # a checkpoint or a saved state is never written before its step's loss is checked
             if step in ckpts:
                 save_checkpoint(model, out / f"step-{step}")
             if every and step % every == 0 and step < total:
@@ -427,6 +458,7 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
             bar.update(1)
         skip = 0
         epoch += 1
+    finish()
     bar.close()
     log.close()
     reporter.close()
