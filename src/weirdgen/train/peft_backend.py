@@ -375,6 +375,7 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
     rng = torch.Generator().manual_seed(seed)
     pad = tok.pad_token_id
     bucket = bool(hp.get("compile", False))
+    graphs = bucket and hp.get("compile_mode") == "reduce-overhead" and models.device(device) == "cuda"
     state = ResumeState(out / "resume", {"hp": hp, "seed": seed, "lr": lr, "dtype": dtype, "data": sha256_file(train_file),
                                          "examples": len(data)})
     resumed = state.load(model, params, opt, sched)
@@ -433,6 +434,8 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
             loss_sum = None
             for m, shape in zip(micro, shapes):
                 b = {k: v.to(model.device, non_blocking=True) for k, v in _collate(m, pad, shape if bucket else None).items()}
+                if graphs:  # the last pass's backward has run: its CUDA-graph buffers may be reused (the fast path)
+                    torch.compiler.cudagraph_mark_step_begin()
                 ce = target_loss_sum(model, b)
                 (ce / n_target).backward()
                 loss_sum = ce.detach() if loss_sum is None else loss_sum + ce.detach()
