@@ -309,18 +309,19 @@ def test_editing_plots_reruns_only_figures(run):
 
 
 @pytest.fixture(scope="module")
-def epochs_run(tmp_path_factory, model_dir):
-    """A real run with two epochs values x two seeds (one lr, one fraction), up to the stats tables and figures."""
-    wd = tmp_path_factory.mktemp("epochs")
-    copy_repo_inputs(wd)
-    cfg = yaml.safe_load((ROOT / "tests/configs/tiny.yaml").read_text())
+def epochs_run(run, tmp_path_factory):
+    """The tiny run, copied, with an epochs axis: two epochs values x two seeds (one lr, one fraction), up to the
+    stats tables and figures. The copy keeps the shared stages (data, distillation, the base model's samples and
+    labels); the four new sweep points train, sample and judge."""
+    src, cfg, _ = run
+    wd = tmp_path_factory.mktemp("epochs") / "wf"
+    shutil.copytree(src, wd, symlinks=True)
+    cfg = json.loads(json.dumps(cfg))
     cfg["sweep"] = {"seed": [1, 2], "lr": [0.001], "persona_fraction": [0.5], "epochs": [1, 2]}
     cfg["train"]["checkpoint_steps"] = []
-    cfg["eval"].update(n_samples=1, max_questions_per_set=1)
-    cfg["judge"].update(identity_model="none", calibrate=[])
-    (wd / "resources/models").mkdir(parents=True)
-    shutil.copytree(model_dir, wd / "resources/models/smollm2-135m-instruct")
     (wd / "config/epochs.yaml").write_text(yaml.safe_dump(cfg))
+    jobs = planned_jobs(wd, "config/epochs.yaml", "results/tables/rates_across_seeds.csv")
+    assert jobs.get("train_adapter") == 4 and "distill_aligned" not in jobs and jobs.get("sample_model") == 4, jobs
     smk(wd, "results/tables/rates_across_seeds.csv", "results/figures/gaps.png", "results/figures/format.png",
         "--configfile", "config/epochs.yaml")
     return wd
@@ -328,7 +329,7 @@ def epochs_run(tmp_path_factory, model_dir):
 
 def test_epochs_axis_through_stats_never_pooled(epochs_run):
     R = epochs_run / "results"
-    pts = sorted(p.name for p in (R / "adapters").iterdir())
+    pts = sorted(p.name for p in (R / "adapters").iterdir() if "_ep~" in p.name)  # beside the copied run's own
     assert pts == [f"seed~{s}_lr~0.001_frac~0.5_ep~{e}" for s in (1, 2) for e in (1, 2)]
     steps = {p: json.loads((R / "adapters" / p / "meta.json").read_text())["result"]["steps"] for p in pts}
     assert steps[pts[1]] == 2 * steps[pts[0]]  # ep~2 trained twice as many steps
@@ -360,11 +361,10 @@ def control_run(run, tmp_path_factory):
     cfg["sweep"].update(lr=[0.001], arm=["persona", "control"])
     cfg["control"] = {"max_new_tokens": 16, "n_samples": 1}
     (wd / "config/control.yaml").write_text(yaml.safe_dump(cfg))
-    # the rules' code inputs are absolute paths under the Snakefile's folder: the original's Snakefile keeps them the
-    # same, so only what the control arm adds is stale (a moved checkout reruns every stage: noted, not changed)
-    triggers = ("--snakefile", str(src / "Snakefile"))
-    jobs = planned_jobs(wd, "config/control.yaml", "results/figures/control.png", *triggers)
-    smk(wd, "results/figures/control.png", *triggers, "--configfile", "config/control.yaml")
+    # the copy is a moved checkout with its own Snakefile: nothing of the original run is stale there
+    assert planned_jobs(wd, "config/tiny.yaml", "all") == {}
+    jobs = planned_jobs(wd, "config/control.yaml", "results/figures/control.png")
+    smk(wd, "results/figures/control.png", "--configfile", "config/control.yaml")
     return wd, jobs
 
 

@@ -85,7 +85,16 @@ def as_json(obj):
 def code(stage):
     """Source files a rule's stage runs (its module's import closure, with the CLI): editing one reruns
     exactly the rules whose stage imports it. Derived by weirdgen.codedeps, never listed by hand."""
-    return codedeps.stage_files(stage, PKG if PKG.is_dir() else None)
+    return [_relative(f) for f in codedeps.stage_files(stage, PKG if PKG.is_dir() else None)]
+
+
+def _relative(path):
+    """A path under the working directory as a relative one: Snakemake records a job's input paths, and absolute
+    ones made a moved or copied checkout rerun every stage (its code inputs had "changed")."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:  # an installed package, outside the working directory: its absolute path
+        return str(path)
 
 
 def runtime(stage):
