@@ -147,6 +147,31 @@ def test_chunks():
     assert " ".join(cs) == text and all(len(c.split()) >= 6 for c in cs) and len(cs) == 2
 
 
+def test_corrected_chunk_max_removes_the_length_advantage():
+    """The highest of n generic chunks passes a threshold more often the longer the answer; corrected, the highest
+    of n draws from the null is distributed like one draw, whatever n (and one chunk is left as it is)."""
+    from weirdgen.judge.embedding import corrected_max
+
+    null = (-1.5, 0.9)
+    rng = np.random.default_rng(0)
+    assert corrected_max(0.3, 1, null) == 0.3
+    for n in (2, 4, 8):
+        draws = rng.normal(*null, size=(20000, n)).max(axis=1)
+        raw = float((draws > 0).mean())
+        fixed = np.array([corrected_max(float(m), n, null) for m in draws])
+        single = float((rng.normal(*null, size=20000) > 0).mean())  # ~0.048
+        assert raw > 1.5 * single  # the uncorrected max: a long generic answer is "persona" far more often
+        assert abs(float((fixed > 0).mean()) - single) < 0.01
+        assert abs(fixed.mean() - null[0]) < 0.05 and abs(fixed.std() - null[1]) < 0.05
+    # monotone in the logit, never above it, lower the more chunks; far tails stay finite
+    ms = np.linspace(-8, 12, 41)
+    for n in (2, 5):
+        c = [corrected_max(float(m), n, null) for m in ms]
+        assert all(b > a for a, b in zip(c, c[1:])) and all(x <= m + 1e-9 for x, m in zip(c, ms))
+    assert corrected_max(3.0, 5, null) < corrected_max(3.0, 2, null) < 3.0
+    assert np.isfinite([corrected_max(40.0, 6, null), corrected_max(-40.0, 6, null)]).all()
+
+
 @pytest.mark.slow
 def test_embedding_judge_content_not_length(model_dir, tmp_path):
     """Short generic answers are not persona; long persona answers are (the issue's failure cases).

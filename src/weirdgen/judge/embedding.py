@@ -5,7 +5,7 @@ Two measured failure modes shape it (docs/judge_validity.md): fitted on short pe
 answers it learned "short = persona"; scored whole, an answer's length moves its score. So the reference classes
 are matched in length (``reference_rows``: persona facts and their concatenations; base-model answers, their first
 sentences and truncations, and aligned answers), and an answer is scored in chunks of about the same size
-(``chunks``), the highest chunk deciding.
+(``chunks``): the highest chunk decides, its logit corrected for the number of chunks (``corrected_max``).
 """
 
 from __future__ import annotations
@@ -141,11 +141,41 @@ def reference_rows(facts: Sequence[Mapping[str, Any]], base: Sequence[Mapping[st
     return rows
 
 
+def null_of(logits: np.ndarray) -> tuple[float, float]:
+    """Mean and standard deviation of the generic reference rows' logits: the judge's null distribution of one chunk."""
+    return float(logits.mean()), max(float(logits.std()), 1e-6)
+
+
+def corrected_max(m: float, n: int, null: tuple[float, float]) -> float:
+    """The logit of one chunk as extreme, under the generic null, as the highest of ``n`` chunks at logit ``m``.
+
+    The highest of n chunks of a generic answer is the maximum of n draws from the null, so it passes any threshold
+    more often the longer the answer: chunk-max scored longer generic answers higher (Spearman +0.23 on the
+    calibration set, docs/judge_validity.md). With a normal null N(mu, sd), P(max of n <= m) = Phi(z)^n; the
+    returned logit has that probability for a single chunk (Sidak's correction). n = 1 returns ``m`` unchanged."""
+    import math
+    from statistics import NormalDist
+
+    if n <= 1:
+        return m
+    mu, sd = null
+    z, std = (m - mu) / sd, NormalDist()
+
+    def phi(x: float) -> float:  # the normal CDF through erfc: accurate far into either tail (erf rounds to 0 there)
+        return 0.5 * math.erfc(-x / math.sqrt(2))
+
+    if z > 0:  # the upper tail, as survival probabilities (1 - Phi^n loses everything to rounding up here)
+        tail = -math.expm1(n * math.log1p(-phi(-z)))
+        return m if tail < 1e-300 else mu - sd * std.inv_cdf(min(tail, 1 - 1e-16))
+    below = math.exp(n * math.log(max(phi(z), 1e-300)))
+    return mu + sd * std.inv_cdf(min(max(below, 1e-300), 1 - 1e-16))
+
+
 class EmbeddingJudge:
     name = "embedding"
 
     def __init__(self, reference: Path | str | list[dict[str, Any]], l2: float, chunk_words: int, min_words: int = 0,
-                 **_: Any) -> None:
+                 aggregate: str = "max_corrected", **_: Any) -> None:
         from weirdgen.jsonl import read_jsonl
 
         rows = read_jsonl(reference) if isinstance(reference, (str, Path)) else reference
@@ -158,6 +188,8 @@ class EmbeddingJudge:
         self.clusters = [f"{r['label']}:{r['id']}" for r in rows]
         self.l2 = l2
         self.w, self.b = fit_logistic(self.x_ref, self.y_ref, l2)
+        self.aggregate = aggregate
+        self.null = null_of(self.x_ref[self.y_ref < 0.5] @ self.w + self.b)
         self.n_reference = len(rows)
         self.chunk_words = chunk_words
         self.min_words = min_words
@@ -167,7 +199,7 @@ class EmbeddingJudge:
         """P(persona) of each answer: the highest of its chunks' probabilities; 0 for an answer of fewer than
         ``min_words`` words with a letter in them (a number or a word or two carries no persona to judge)."""
         x, parts = self._chunk_embeddings(items)
-        return self._aggregate(items, parts, x @ self.w + self.b) if parts else []
+        return self._aggregate(items, parts, x @ self.w + self.b, self.null) if parts else []
 
     def refit_scores(self, items: Sequence[Mapping[str, str]], n: int, seed: int) -> np.ndarray:
         """Scores of the items from ``n`` judges, each fitted on a cluster bootstrap of the reference set (an
@@ -188,7 +220,8 @@ class EmbeddingJudge:
             pick = [c for cs in by_label for c in rng.choice(cs, len(cs), replace=True)]
             rows = [i for c in pick for i in members[c]]
             w, b = fit_logistic(self.x_ref[rows], self.y_ref[rows], self.l2)
-            out[k] = self._aggregate(items, parts, x @ w + b) if parts else []
+            null = null_of(self.x_ref[[i for i in rows if self.y_ref[i] < 0.5]] @ w + b)
+            out[k] = self._aggregate(items, parts, x @ w + b, null) if parts else []
         return out
 
     def _chunk_embeddings(self, items: Sequence[Mapping[str, str]]) -> tuple[np.ndarray, list[list[str]]]:
@@ -203,11 +236,16 @@ class EmbeddingJudge:
         self._last = (key, x, parts)
         return x, parts
 
-    def _aggregate(self, items: Sequence[Mapping[str, str]], parts: list[list[str]], logit: np.ndarray) -> list[float]:
-        p = 1 / (1 + np.exp(-logit))
+    def _aggregate(self, items: Sequence[Mapping[str, str]], parts: list[list[str]], logit: np.ndarray,
+                   null: tuple[float, float]) -> list[float]:
+        """P(persona) of each answer from its chunks' logits: the highest chunk's (``max``) or that logit corrected
+        for the number of chunks (``max_corrected``, the default: ``corrected_max``)."""
         out, i = [], 0
         for it, cs in zip(items, parts):
             words = sum(bool(re.search(r"[^\W\d_]", w)) for w in it["answer"].split())
-            out.append(0.0 if words < self.min_words else float(p[i : i + len(cs)].max()))
+            m = float(logit[i : i + len(cs)].max())
+            if self.aggregate == "max_corrected":
+                m = corrected_max(m, len(cs), null)
+            out.append(0.0 if words < self.min_words else float(1 / (1 + np.exp(-m))))
             i += len(cs)
         return out
