@@ -426,14 +426,14 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
             micro = micro_batches([data[j] for j in g], bs, hp.get("micro_batch_tokens"))
             n_target = sum(sum(1 for x in d["labels"][1:] if x != IGNORE) for m in micro for d in m)
             n_tokens = sum(len(d["input_ids"]) for m in micro for d in m)
-            shapes = [bucket_shape(len(m), max(len(d["input_ids"]) for d in m), bs * ga) if bucket
-                      else (len(m), max(len(d["input_ids"]) for d in m)) for m in micro]
+            longest = [max(len(d["input_ids"]) for d in m) for m in micro]
+            shapes = [bucket_shape(len(m), n, bs * ga) if bucket else (len(m), n) for m, n in zip(micro, longest)]
             n_padded = sum(r * n for r, n in shapes)
             if n_target == 0:
                 raise TrainingError(f"step {step + 1}: no target tokens in the batch")
             loss_sum = None
             for m, shape in zip(micro, shapes):
-                b = {k: v.to(model.device, non_blocking=True) for k, v in _collate(m, pad, shape if bucket else None).items()}
+                b = {k: v.to(model.device, non_blocking=True) for k, v in _collate(m, pad, shape).items()}
                 if graphs:  # the last pass's backward has run: its CUDA-graph buffers may be reused (the fast path)
                     torch.compiler.cudagraph_mark_step_begin()
                 ce = target_loss_sum(model, b)
@@ -458,7 +458,6 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
             if every and step % every == 0 and step < total:
                 log.flush()
                 state.save(step, epoch, pos + 1, epoch_rng, params, opt, sched, out / "train_log.jsonl")
-            bar.update(1)
         skip = 0
         epoch += 1
     finish()
