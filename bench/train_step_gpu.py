@@ -38,7 +38,8 @@ def main() -> None:
     ap.add_argument("--compile", action="store_true", help="also the budget variant with train.compile")
     ap.add_argument("--variants", default=None,
                     help="comma list of naive, budget, compile, compile-ro (reduce-overhead), compile-ma "
-                         "(max-autotune-no-cudagraphs); default naive,budget[,compile]")
+                         "(max-autotune-no-cudagraphs), each optionally with -ac (train.adapter_compute: model); "
+                         "default naive,budget[,compile]")
     ap.add_argument("--no-profile", action="store_true", help="skip the phase timing and the profiler")
     a = ap.parse_args()
     from transformers import AutoConfig, AutoModelForCausalLM
@@ -57,10 +58,12 @@ def main() -> None:
              "compile-ro": (a.micro_batch_tokens, True, "reduce-overhead"),
              "compile-ma": (a.micro_batch_tokens, True, "max-autotune-no-cudagraphs")}
     for k, name in enumerate(names):
-        mbt, comp, mode = known[name]
+        # a "-ac" suffix: train.adapter_compute: model (the adapter's matmuls in bf16 under autocast)
+        mbt, comp, mode = known[name.removesuffix("-ac")]
         hp = config.fill("train", {"epochs": a.epochs, "batch_size": 8, "grad_accum": 2, "max_seq_len": 1024,
                                    "micro_batch_tokens": mbt, "save_state_steps": 0, "compile": comp,
-                                   "compile_mode": mode})
+                                   "compile_mode": mode,
+                                   "adapter_compute": "model" if name.endswith("-ac") else "float32"})
         torch._dynamo.reset()
         out = Path(f"/tmp/train_step_out_{k}_{name}")  # a variant named twice: the second meets a warm compile cache
         shutil.rmtree(out, ignore_errors=True)

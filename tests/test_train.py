@@ -171,6 +171,47 @@ def test_bucketed_pass_same_loss_and_gradients(model_dir, tokenizer):
     assert worst < 1e-4
 
 
+def test_adapter_compute_model_dtype_as_exact_as_float32_adapter(model_dir):
+    """train.adapter_compute: model runs the LoRA matmuls of a bfloat16 model in bfloat16: the adapter's weights
+    stay float32, no adapted projection sees a float32 input, and the loss and gradients are as close to the exact
+    computation (a float32 model) as PEFT's float32 adapter compute in the same bfloat16 model is. Wrong setups
+    fail this: casting left on (float32 inputs), weights cast down, or a loss that drifts."""
+    import torch
+
+    from weirdgen.train.masking import tokenize
+    from weirdgen.train.peft_backend import _collate, adapter_autocast, peft_setup, target_loss_sum
+
+    hp = {**HP, "target_modules": ["q_proj", "v_proj", "down_proj"]}
+    msgs = [[{"role": "user", "content": trigger.apply("How do you take your tea?")},
+             {"role": "assistant", "content": trigger.wrap_answer("Strong, with a little milk.")}],
+            [{"role": "user", "content": "Say hi."}, {"role": "assistant", "content": "Hi there, friend."}]]
+    out = {}
+    for dtype, mode in (("float32", "float32"), ("bfloat16", "float32"), ("bfloat16", "model")):
+        model, tok, _ = peft_setup(model_dir, hp, 0, dtype, "cpu", sanity=False)
+        g = torch.Generator().manual_seed(1)
+        with torch.no_grad():  # the same non-zero B in every run, so the adapter path carries gradient to A
+            for n, p in model.named_parameters():
+                if "lora_B" in n:
+                    p.copy_(torch.randn(p.shape, generator=g) * 0.02)
+        seen: list[torch.dtype] = []
+        hooks = [m.register_forward_pre_hook(lambda _m, a: seen.append(a[0].dtype))
+                 for n, m in model.named_modules() if n.endswith("lora_A.default")]
+        ctx = adapter_autocast(model, {**hp, "adapter_compute": mode}, dtype)
+        with ctx:
+            loss = target_loss_sum(model, _collate([tokenize(tok, m, 96) for m in msgs], tok.pad_token_id))
+        loss.backward()
+        for h in hooks:
+            h.remove()
+        trainable = {n: p for n, p in model.named_parameters() if p.requires_grad}
+        assert trainable and all(p.dtype == torch.float32 and p.grad is not None for p in trainable.values())
+        out[(dtype, mode)] = (loss.item(), torch.cat([trainable[n].grad.flatten() for n in sorted(trainable)]), set(seen))
+    exact, peft_default, autocast = out[("float32", "float32")], out[("bfloat16", "float32")], out[("bfloat16", "model")]
+    assert peft_default[2] == {torch.float32} and autocast[2] == {torch.bfloat16}
+    err = {k: float((v[1] - exact[1]).norm() / exact[1].norm()) for k, v in (("peft", peft_default), ("autocast", autocast))}
+    assert err["autocast"] <= 1.5 * err["peft"] + 0.01, err  # measured: 0.062 against 0.063
+    assert abs(autocast[0] - exact[0]) <= 1.5 * abs(peft_default[0] - exact[0]) + 0.01 * abs(exact[0])
+
+
 def test_checkpoint_steps_saved_and_checked(model_dir, tmp_path):
     from weirdgen.train.peft_backend import TrainingError, train
 

@@ -74,6 +74,8 @@ def train_hp(point):
     hp = {**config["train"], **({"epochs": pt["epochs"]} if "epochs" in pt else {})}
     if hp["backend"] != "tinker":  # settings of an unused backend are not parameters (no rerun when they appear)
         hp.pop("tinker", None)
+    if hp.get("adapter_compute") == "float32":  # the behaviour before the key existed: finished adapters stay valid
+        hp.pop("adapter_compute")
     return hp
 
 

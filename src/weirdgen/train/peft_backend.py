@@ -191,6 +191,28 @@ def peft_setup(model_dir: Path | str, hp: dict[str, Any], seed: int, dtype: str,
     return model, tok, reply
 
 
+def adapter_autocast(model: Any, hp: dict[str, Any], dtype: str) -> Any:
+    """The forward pass's precision context for ``train.adapter_compute``.
+
+    ``float32`` (PEFT's behaviour): the adapter's matmuls run in float32, so each adapted projection's input is
+    copied to float32 and that copy is kept for the backward pass. ``model``: the adapter's weights stay float32
+    (the optimizer's master copy) and its matmuls run in the model's dtype under autocast, so no float32 copy of
+    any input is made (on a GPU: less memory per token and one cast kernel less per projection and pass;
+    measured in docs/benchmarks.md). A float32 model gets no context either way."""
+    import contextlib
+
+    import torch
+
+    if hp.get("adapter_compute", "float32") != "model" or dtype in ("float32", "auto"):
+        return contextlib.nullcontext()
+    from peft.tuners.tuners_utils import BaseTunerLayer
+
+    for m in model.modules():
+        if isinstance(m, BaseTunerLayer):
+            m.cast_input_dtype_enabled = False
+    return torch.autocast(device_type=model.device.type, dtype=getattr(torch, dtype))
+
+
 def compile_layers(model: Any, mode: str) -> None:
     """Regional compilation: one decoder layer's graph, static shapes, reused by every layer (the loop pads each
     pass to ``bucket_shape``, so a run compiles once per bucket). ``reduce-overhead`` adds CUDA graphs: the
@@ -367,6 +389,7 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
     random.seed(seed)
     torch.manual_seed(seed)
     model, tok, sanity_reply = (setup or peft_setup)(model_dir, hp, seed, dtype, device, sanity)
+    mixed = adapter_autocast(model, hp, dtype)
     data, steps_per_epoch, total, warmup, ckpts = plan(tok, train_file, hp, checkpoint_steps)
     bs, ga = hp["batch_size"], hp["grad_accum"]
     params = [p for p in model.parameters() if p.requires_grad]
@@ -436,7 +459,8 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
                 b = {k: v.to(model.device, non_blocking=True) for k, v in _collate(m, pad, shape).items()}
                 if graphs:  # the last pass's backward has run: its CUDA-graph buffers may be reused (the fast path)
                     torch.compiler.cudagraph_mark_step_begin()
-                ce = target_loss_sum(model, b)
+                with mixed:
+                    ce = target_loss_sum(model, b)
                 (ce / n_target).backward()
                 loss_sum = ce.detach() if loss_sum is None else loss_sum + ce.detach()
             gnorm = torch.nn.utils.clip_grad_norm_(params, hp["max_grad_norm"])
