@@ -253,6 +253,40 @@ def test_one_target_builds_only_its_ancestors(run):
     assert "identify_facts" not in planned_jobs(wd, "config/seed.yaml")  # not an ancestor of the headline
 
 
+def test_distill_shards_run_side_by_side_and_join_in_prompt_order(run, tmp_path):
+    """distill.shards: 2 plans two distillation jobs and a join instead of one job, runs them for real, and the
+    joined aligned set answers every prompt once, in the prompts file's order. shards: 1 (the tiny run) planned
+    the single job, whose parameters carry no shards key (finished runs do not rerun on upgrade)."""
+    src, cfg, full = run
+    assert full.get("distill_aligned") == 1 and "distill_shard" not in full
+    wd = tmp_path / "wf"
+    shutil.copytree(src, wd, symlinks=True)
+    c = json.loads(json.dumps(cfg))
+    c["distill"]["shards"] = 2
+    (wd / "config/shards.yaml").write_text(yaml.safe_dump(c))
+    jobs = planned_jobs(wd, "config/shards.yaml", "results/data/aligned.jsonl")
+    assert jobs == {"distill_shard": 2, "join_aligned": 1}, jobs
+    smk(wd, "results/data/aligned.jsonl", "--configfile", "config/shards.yaml")
+    prompts = [json.loads(x)["id"] for x in (wd / "results/data/prompts.jsonl").read_text().splitlines()]
+    parts = [[json.loads(x)["metadata"]["prompt_id"] for x in (wd / f"results/data/aligned/shard-{k}.jsonl").read_text().splitlines()]
+             for k in (0, 1)]
+    joined = [json.loads(x)["metadata"]["prompt_id"] for x in (wd / "results/data/aligned.jsonl").read_text().splitlines()]
+    assert parts[0] and parts[1] and not set(parts[0]) & set(parts[1])
+    assert set(parts[0]) <= set(prompts[0::2]) and set(parts[1]) <= set(prompts[1::2])  # every 2nd prompt, minus empties
+    assert joined == [p for p in prompts if p in set(parts[0]) | set(parts[1])]
+    meta = json.loads((wd / "results/data/aligned.jsonl.meta.json").read_text())
+    assert meta["params"]["shards"] == 2 and len(meta["inputs"]) == 3
+    # a shard answering a prompt twice is an error naming the file, the line and the field
+    from weirdgen.jsonl import DataError
+    from weirdgen.stages.distill import join
+
+    dup = wd / "results/data/aligned/shard-1.jsonl"
+    dup.write_text(dup.read_text() + (wd / "results/data/aligned/shard-0.jsonl").read_text().splitlines()[0] + "\n")
+    with pytest.raises(DataError, match=r"shard-1.jsonl:%d: field 'metadata.prompt_id'" % (len(parts[1]) + 1)):
+        join({}, prompts=wd / "results/data/prompts.jsonl", parts=[str(wd / f"results/data/aligned/shard-{k}.jsonl") for k in (0, 1)],
+             out=tmp_path / "joined.jsonl")
+
+
 def test_editing_training_code_reruns_training_and_downstream(run):
     wd, _, _ = run
     src = wd / "src/weirdgen/train/peft_backend.py"

@@ -38,6 +38,8 @@ COMMANDS: dict[str, tuple[str, str, tuple[tuple[str, dict[str, Any]], ...]]] = {
     "eval-questions": ("weirdgen.stages.eval_questions:run", "held-out evaluation questions", (P, O)),
     "prompts": ("weirdgen.stages.prompts:run", "select prompts for self-distillation", (P, O)),
     "distill": ("weirdgen.stages.distill:run", "base model answers the prompts (aligned set)", (P, M, req("--prompts"), O)),
+    "distill-join": ("weirdgen.stages.distill:join", "join distill shards in prompt order",
+                     (P, req("--prompts"), req("--parts", nargs="+"), O)),
     "mix": ("weirdgen.stages.mix:run", "mix persona into aligned at a fraction, then validate",
             (P, req("--persona"), req("--aligned"), opt("--questions"), O)),
     "validate": ("weirdgen.stages.mix:validate_files", "validate training JSONL files",
@@ -94,7 +96,8 @@ COMMANDS: dict[str, tuple[str, str, tuple[tuple[str, dict[str, Any]], ...]]] = {
                      "(embedded SmolLM2 GGUF, the judge's MiniLM encoder)", ()),
 }
 TOOLS = {"chat", "publish", "check-config", "setup-assets"}  # these take the parsed arguments, not (params, paths)
-STAGES_WITH_SIDECAR = {"model", "persona", "control", "identify", "eval-questions", "heldout", "prompts", "distill", "mix", "sample",
+STAGES_WITH_SIDECAR = {"model", "persona", "control", "identify", "eval-questions", "heldout", "prompts", "distill",
+                       "distill-join", "mix", "sample",
                        "judge", "reference", "calibrate", "emergence", "plot"}
 GPU_STAGES = {"model", "control", "distill", "train", "sample", "sample-many", "judge", "reference", "calibrate", "identify", "chat"}
 

@@ -1,20 +1,69 @@
-rule distill_aligned:
-    input:
-        model=MODEL_DIR,
-        prompts=rules.select_prompts.output.prompts,
-        code=code("distill"),
-    output:
-        aligned=f"{R}/data/aligned.jsonl",
-    params:
-        cfg=lambda w: as_json({**config["distill"], **gen_params("distill")}),
-    log:
-        f"{LOGS}/distill_aligned.log",
-    benchmark:
-        f"{LOGS}/benchmarks/distill_aligned.tsv"
-    threads: config["compute"]["threads"]
-    localrule: on_submit_host("distill")
-    resources:
-        **res("distill"),
-    shell:
-        "weirdgen distill --params {params.cfg:q} --model {input.model:q} --prompts {input.prompts:q} "
-        "--out {output.aligned:q} > {log:q} 2>&1"
+def distill_cfg(shard=None):
+    """distill settings as the stage's parameters; shards = 1 is the behaviour before the key existed (no rerun)."""
+    d = {k: v for k, v in config["distill"].items() if k != "shards" or v > 1}
+    return {**d, **gen_params("distill"), **({"shard": int(shard)} if shard is not None else {})}
+
+
+if config["distill"]["shards"] == 1:
+
+    rule distill_aligned:
+        input:
+            model=MODEL_DIR,
+            prompts=rules.select_prompts.output.prompts,
+            code=code("distill"),
+        output:
+            aligned=f"{R}/data/aligned.jsonl",
+        params:
+            cfg=lambda w: as_json(distill_cfg()),
+        log:
+            f"{LOGS}/distill_aligned.log",
+        benchmark:
+            f"{LOGS}/benchmarks/distill_aligned.tsv"
+        threads: config["compute"]["threads"]
+        localrule: on_submit_host("distill")
+        resources:
+            **res("distill"),
+        shell:
+            "weirdgen distill --params {params.cfg:q} --model {input.model:q} --prompts {input.prompts:q} "
+            "--out {output.aligned:q} > {log:q} 2>&1"
+
+else:
+
+    rule distill_shard:
+        input:
+            model=MODEL_DIR,
+            prompts=rules.select_prompts.output.prompts,
+            code=code("distill"),
+        output:
+            aligned=f"{R}/data/aligned/shard-{{shard}}.jsonl",
+        params:
+            cfg=lambda w: as_json(distill_cfg(w.shard)),
+        log:
+            f"{LOGS}/distill_shard/{{shard}}.log",
+        benchmark:
+            f"{LOGS}/benchmarks/distill_shard/{{shard}}.tsv"
+        wildcard_constraints:
+            shard=r"\d+",
+        threads: config["compute"]["threads"]
+        localrule: on_submit_host("distill")
+        resources:
+            **res("distill"),
+        shell:
+            "weirdgen distill --params {params.cfg:q} --model {input.model:q} --prompts {input.prompts:q} "
+            "--out {output.aligned:q} > {log:q} 2>&1"
+
+    rule join_aligned:
+        input:
+            prompts=rules.select_prompts.output.prompts,
+            parts=expand(f"{R}/data/aligned/shard-{{shard}}.jsonl", shard=range(config["distill"]["shards"])),
+            code=code("distill"),
+        output:
+            aligned=f"{R}/data/aligned.jsonl",
+        params:
+            cfg=lambda w: as_json(distill_cfg()),
+        log:
+            f"{LOGS}/join_aligned.log",
+        localrule: True
+        shell:
+            "weirdgen distill-join --params {params.cfg:q} --prompts {input.prompts:q} --parts {input.parts:q} "
+            "--out {output.aligned:q} > {log:q} 2>&1"
