@@ -15,6 +15,7 @@
 #                                             #   logs and benchmarks go to $OUT.
 #                                             #   CONFIG: one file or several joined by commas, layered in order;
 #                                             #   GW_JOBS=N: N jobs share the card (default 7: the six trainings of a 3 x 2 sweep at once)
+#                                             #   GW_TARGET=T: build T instead of all
 #
 # The device keeps /tmp while it is warm (30 s after a call): stage, install and run go in consecutive calls.
 # After a long run call the warm machine was lost twice in two tries (2026-11-27): each run call therefore returns
@@ -120,7 +121,7 @@ run)
   # 555 s ran into the device's 600 s limit and returned nothing)
   left=$(( secs - ($(date +%s) - start) )); [ "$left" -lt 30 ] && left=30
   timeout -s INT "$left" python3 -m snakemake --profile profiles/local --configfile "${cfgs[@]}" --cores 16 \
-    --resources gpu=${GW_JOBS:-7} --scheduler greedy --rerun-incomplete all > "$GW/snakemake.log" 2>&1
+    --resources gpu=${GW_JOBS:-7} --scheduler greedy --rerun-incomplete ${GW_TARGET:-all} > "$GW/snakemake.log" 2>&1
   rc=$?
   set -e
   echo "snakemake rc=$rc after $(( $(date +%s) - start )) s"; tail -n 25 "$GW/snakemake.log"
