@@ -191,26 +191,28 @@ def peft_setup(model_dir: Path | str, hp: dict[str, Any], seed: int, dtype: str,
     return model, tok, reply
 
 
-def adapter_autocast(model: Any, hp: dict[str, Any], dtype: str) -> Any:
+def adapter_autocast(model: Any, hp: dict[str, Any]) -> Any:
     """The forward pass's precision context for ``train.adapter_compute``.
 
     ``float32`` (PEFT's behaviour): the adapter's matmuls run in float32, so each adapted projection's input is
     copied to float32 and that copy is kept for the backward pass. ``model``: the adapter's weights stay float32
     (the optimizer's master copy) and its matmuls run in the model's dtype under autocast, so no float32 copy of
     any input is made (on a GPU: less memory per token and one cast kernel less per projection and pass;
-    measured in docs/benchmarks.md). A float32 model gets no context either way."""
+    measured in docs/benchmarks.md). A float32 (or quantised) base model gets no context either way: its dtype is
+    read from the loaded weights, so ``model.dtype: auto`` resolves as the job resolved it."""
     import contextlib
 
     import torch
 
-    if hp.get("adapter_compute", "float32") != "model" or dtype in ("float32", "auto"):
+    base = next((p.dtype for p in model.parameters() if not p.requires_grad and p.is_floating_point()), torch.float32)
+    if hp.get("adapter_compute", "float32") != "model" or base not in (torch.bfloat16, torch.float16):
         return contextlib.nullcontext()
     from peft.tuners.tuners_utils import BaseTunerLayer
 
     for m in model.modules():
         if isinstance(m, BaseTunerLayer):
             m.cast_input_dtype_enabled = False
-    return torch.autocast(device_type=model.device.type, dtype=getattr(torch, dtype))
+    return torch.autocast(device_type=model.device.type, dtype=base)
 
 
 def compile_layers(model: Any, mode: str) -> None:
@@ -389,7 +391,7 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
     random.seed(seed)
     torch.manual_seed(seed)
     model, tok, sanity_reply = (setup or peft_setup)(model_dir, hp, seed, dtype, device, sanity)
-    mixed = adapter_autocast(model, hp, dtype)
+    mixed = adapter_autocast(model, hp)
     data, steps_per_epoch, total, warmup, ckpts = plan(tok, train_file, hp, checkpoint_steps)
     bs, ga = hp["batch_size"], hp["grad_accum"]
     params = [p for p in model.parameters() if p.requires_grad]
