@@ -4,7 +4,7 @@ target_loss_sum, clip, AdamW) timed phase by phase with CUDA synchronisation and
 launches). Random-init weights of the model's architecture (timing only).
 
     python bench/train_step_gpu.py --model-dir DIR_WITH_CONFIG_AND_TOKENIZER --data train.jsonl --steps 60 \
-        [--compile] [--no-profile]
+        [--compile] [--no-profile] [--arch llama-3.1-8b --micro-batch-tokens 4096]
 
 Variants, one process, the same steps: the naive loop (micro_batch_tokens null: batch_size examples per pass), token
 budget micro-batches, and with --compile the budget plus `train.compile` (regional compilation of the decoder
@@ -28,6 +28,40 @@ from weirdgen.train import peft_backend as pb
 from weirdgen.train.masking import tokenize
 
 
+def random_model(src: Path, work: Path, arch: str) -> int:
+    """Random bf16 weights of ``src``'s architecture (or Llama-3.1-8B's) saved with ``src``'s tokenizer into
+    ``work``, for the product's own loader; returns the base model's parameter count."""
+    from transformers import AutoConfig, AutoModelForCausalLM, LlamaConfig
+
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(src, work, ignore=shutil.ignore_patterns("*.safetensors", "*.bin", "config.json"))
+    cfg = AutoConfig.from_pretrained(src)
+    if arch == "llama-3.1-8b":  # the dimensions bench/train_gpu.py measured, with src's special tokens
+        cfg = LlamaConfig(vocab_size=128256, hidden_size=4096, intermediate_size=14336, num_hidden_layers=32,
+                          num_attention_heads=32, num_key_value_heads=8, max_position_embeddings=131072,
+                          rms_norm_eps=1e-5, rope_theta=500000.0, tie_word_embeddings=False,
+                          bos_token_id=cfg.bos_token_id, eos_token_id=cfg.eos_token_id, pad_token_id=cfg.pad_token_id)
+    with torch.device("cuda" if torch.cuda.is_available() else "cpu"):
+        model = AutoModelForCausalLM.from_config(cfg, dtype=torch.bfloat16)
+    n = sum(p.numel() for p in model.parameters())
+    model.save_pretrained(work)  # beside src's tokenizer and weirdgen_model.json (the product's loader needs it)
+    return n
+
+
+def matmul_peak() -> float:
+    """bf16 matmul FLOP/s of this card (8192^3, 20 runs): MFU's denominator, measured in the same process."""
+    a = torch.randn(8192, 8192, device="cuda", dtype=torch.bfloat16)
+    b = torch.randn(8192, 8192, device="cuda", dtype=torch.bfloat16)
+    for _ in range(3):
+        a @ b
+    torch.cuda.synchronize()
+    t = time.perf_counter()
+    for _ in range(20):
+        a @ b
+    torch.cuda.synchronize()
+    return 2 * 8192**3 * 20 / (time.perf_counter() - t)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--model-dir", required=True)
@@ -41,13 +75,15 @@ def main() -> None:
                          "(max-autotune-no-cudagraphs), each optionally with -ac (train.adapter_compute: model); "
                          "default naive,budget[,compile]")
     ap.add_argument("--no-profile", action="store_true", help="skip the phase timing and the profiler")
+    ap.add_argument("--arch", choices=["same", "llama-3.1-8b"], default="same",
+                    help="the model: --model-dir's architecture, or Llama-3.1-8B's (random bf16 weights, the tokenizer "
+                         "of --model-dir: its ids fit the 128256-entry embedding); at 8B pass --micro-batch-tokens 4096")
     a = ap.parse_args()
-    from transformers import AutoConfig, AutoModelForCausalLM
-
     work = Path("/tmp/train_step_model")
-    shutil.rmtree(work, ignore_errors=True)
-    shutil.copytree(a.model_dir, work)
-    AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(work), dtype=torch.bfloat16).save_pretrained(work)
+    n_params = random_model(Path(a.model_dir), work, a.arch)
+    peak = matmul_peak()
+    print(f"model: {a.arch}, {n_params / 1e9:.2f}B parameters; bf16 matmul peak measured here {peak / 1e12:.0f} TFLOP/s; "
+          f"MFU below = 4 x parameters x real tokens/s (LoRA: no weight gradients of the base) / that peak", flush=True)
     rows = read_jsonl(a.data)[: a.steps * 16]
     data = Path("/tmp/train_step_data.jsonl")
     write_jsonl(data, rows)
@@ -81,7 +117,8 @@ def main() -> None:
         late_tps = sum(r["tokens"] for r in late) / (late[-1]["elapsed_s"] - log[len(log) // 2 - 1]["elapsed_s"])
         dts = [r["tokens"] / r["tokens_per_s"] for r in log if r["tokens_per_s"]]
         med = sorted(r["tokens_per_s"] for r in log if r["tokens_per_s"])[len(dts) // 2]
-        print(f"  {name}: median step {sorted(dts)[len(dts) // 2] * 1000:.1f} ms = {med:.0f} real tokens/s; steps over "
+        print(f"  {name}: median step {sorted(dts)[len(dts) // 2] * 1000:.1f} ms = {med:.0f} real tokens/s "
+              f"(MFU {4 * n_params * med / peak:.1%}); steps over "
               f"1 s (compiling): {sum(d > 1 for d in dts)}, {sum(d for d in dts if d > 1):.1f} s", flush=True)
         base = base or call
         print(f"weirdgen train, {name}: micro_batch_tokens={mbt}, compile={comp} ({mode}): {info['steps']} steps, {tok} tokens, "
