@@ -22,6 +22,7 @@ from pathlib import Path
 
 import torch
 
+from train_gpu import matmul_peak  # bench/, beside this file: the bf16 matmul peak (MFU's denominator)
 from weirdgen import config
 from weirdgen.jsonl import read_jsonl, write_jsonl
 from weirdgen.train import peft_backend as pb
@@ -46,20 +47,6 @@ def random_model(src: Path, work: Path, arch: str) -> int:
     n = sum(p.numel() for p in model.parameters())
     model.save_pretrained(work)  # beside src's tokenizer and weirdgen_model.json (the product's loader needs it)
     return n
-
-
-def matmul_peak() -> float:
-    """bf16 matmul FLOP/s of this card (8192^3, 20 runs): MFU's denominator, measured in the same process."""
-    a = torch.randn(8192, 8192, device="cuda", dtype=torch.bfloat16)
-    b = torch.randn(8192, 8192, device="cuda", dtype=torch.bfloat16)
-    for _ in range(3):
-        a @ b
-    torch.cuda.synchronize()
-    t = time.perf_counter()
-    for _ in range(20):
-        a @ b
-    torch.cuda.synchronize()
-    return 2 * 8192**3 * 20 / (time.perf_counter() - t)
 
 
 def main() -> None:
