@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from weirdgen import generate, sampling
-from weirdgen.jsonl import read_jsonl, write_jsonl
+from weirdgen.jsonl import DataError, iter_jsonl, read_jsonl, write_jsonl
 from weirdgen.provenance import write_sidecar
 
 
@@ -28,8 +28,6 @@ def run(params: dict[str, Any], *, model: Path | str, prompts: Path | str, out: 
 
 def join(params: dict[str, Any], *, prompts: Path | str, parts: list[str], out: Path | str) -> None:
     """The shards' answers as one aligned set, in the order of the prompts file (as one job writes it)."""
-    from weirdgen.jsonl import DataError, iter_jsonl
-
     order = {p["id"]: i for i, p in enumerate(read_jsonl(prompts))}
     rows, seen = [], {}
     for part in parts:
