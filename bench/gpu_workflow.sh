@@ -8,6 +8,9 @@
 #   bench/gpu_workflow.sh stage               # there, once per call carrying a part: copy it into /tmp/gw/parts
 #   bench/gpu_workflow.sh install             # there: join the parts, check the wheels, install what is missing
 #                                             #   into /tmp/gw/site (--no-deps, no index)
+#   GW_UNSLOTH=1 bench/gpu_workflow.sh pack   # also Unsloth and what it imports that the device lacks (~89 MB), in
+#                                             #   their own parts wheels/gpu/u0..uN (carried only when wanted)
+#   bench/gpu_workflow.sh install-unsloth     # there, after staging the u parts: install those wheels likewise
 #   bench/gpu_workflow.sh run CONFIG SECONDS  # there: the workflow in /tmp/gw/wg (results kept between calls:
 #                                             #   Snakemake reruns only what is missing or stale), stopped cleanly
 #                                             #   SECONDS after the command starts (materialisation included; leave
@@ -29,12 +32,12 @@
 #   run(carry=[wheels/gpu/state/sK]) "bench/gpu_workflow.sh stage"    for each folder of state parts
 #   run "bench/gpu_workflow.sh run CONFIG SECONDS"
 set -euo pipefail
-mode=${1:?pack|stage|install|run|state}
+mode=${1:?pack|stage|install|install-unsloth|run|state}
 GW=${GW:-/tmp/gw}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 case $mode in
 pack)
-  out=$ROOT/wheels/gpu; rm -rf "$out"/p* "$out/x"; mkdir -p "$out/x"   # a state of another commit is refused by run
+  out=$ROOT/wheels/gpu; rm -rf "$out"/p* "$out"/u* "$out/x" "$out/xu"; mkdir -p "$out/x"   # a state of another commit is refused by run
   plat=(--only-binary=:all: --python-version 3.12 --implementation cp)
   for p in manylinux_2_28_x86_64 manylinux_2_17_x86_64 manylinux2014_x86_64; do plat+=(--platform "$p"); done
   pip=(python3 -m pip)
@@ -58,10 +61,27 @@ pack)
   tar -C "$out/x" -cf - . | split -b 60M -d - "$out/part."
   for f in "$out"/part.*; do mkdir -p "$out/p$n"; mv "$f" "$out/p$n/"; n=$((n + 1)); done
   rm -rf "$out/x"
-  du -sh "$out"/p* ;;
+  if [ "${GW_UNSLOTH:-0}" = 1 ]; then
+    # the versions measured in session 2 (docs/benchmarks.md "Unsloth training backend"); no xformers (Unsloth runs
+    # without it); what the device image already has (pyarrow, xxhash, fsspec, ...) is not carried
+    mkdir -p "$out/xu"
+    "${pip[@]}" download -q --no-deps "${plat[@]}" --platform manylinux_2_24_x86_64 --platform any -d "$out/xu" \
+      unsloth==2026.10.9 unsloth_zoo==2026.10.9 bitsandbytes==0.50.2 trl==1.15.0 datasets==4.3.0 torchao==0.18.0 \
+      dill==0.4.1 multiprocess==0.70.19 tyro==1.0.17 docstring-parser==0.18.0 typeguard==4.6.1 shtab==1.13.0 \
+      cut_cross_entropy==25.1.1 msgspec==0.22.0 hf_transfer==0.1.9 json5==0.17.3 nest-asyncio==1.6.0 \
+      structlog==26.1.0 pydantic==2.14.4 pydantic-core==2.50.5 annotated-types==0.8.0 typing-inspection==0.4.5 \
+      diffusers==0.42.1
+    (cd "$out/xu" && sha256sum ./*.whl > wheels.sha256)
+    n=0
+    tar -C "$out/xu" -cf - . | split -b 60M -d - "$out/upart."
+    for f in "$out"/upart.*; do mkdir -p "$out/u$n"; mv "$f" "$out/u$n/"; n=$((n + 1)); done
+    rm -rf "$out/xu"
+  fi
+  du -sh "$out"/p* "$out"/u* 2>/dev/null ;;
 stage)
   mkdir -p "$GW/parts" "$GW/state"
   for d in "$ROOT"/wheels/gpu/p*/; do [ -d "$d" ] && cp "$d"part.* "$GW/parts/"; done
+  for d in "$ROOT"/wheels/gpu/u*/; do [ -d "$d" ] && cp "$d"upart.* "$GW/parts/"; done
   for d in "$ROOT"/wheels/gpu/state/s*/; do [ -d "$d" ] && cp "$d"state.part.* "$GW/state/"; done
   ls "$GW/parts" "$GW/state" ;;
 install)
@@ -74,6 +94,18 @@ install)
     python3 -c "import importlib.metadata as m, sys; m.version(sys.argv[1])" "$name" 2>/dev/null || missing+=("$w")
   done
   [ ${#missing[@]} -eq 0 ] || python3 -m pip install -q --no-deps --no-index --no-compile --target "$GW/site" "${missing[@]}"
+  echo "installed ${#missing[@]} wheels into $GW/site" ;;
+install-unsloth)
+  mkdir -p "$GW/xu" && cd "$GW/xu"
+  cat "$GW"/parts/upart.* | tar -xf -
+  sha256sum -c --quiet wheels.sha256
+  missing=()
+  for w in ./*.whl; do
+    name=$(basename "$w" | cut -d- -f1)
+    python3 -c "import importlib.metadata as m, sys; m.version(sys.argv[1])" "$name" 2>/dev/null || missing+=("$w")
+  done
+  [ ${#missing[@]} -eq 0 ] || python3 -m pip install -q --no-deps --no-index --no-compile --target "$GW/site" "${missing[@]}"
+  PYTHONPATH=$GW/site python3 -c "import unsloth, sys; print('unsloth', unsloth.__version__)" 2>&1 | tail -n 3
   echo "installed ${#missing[@]} wheels into $GW/site" ;;
 run)
   cfg=${2:?config}; secs=${3:?seconds}

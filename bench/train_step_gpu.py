@@ -15,10 +15,15 @@ the ratio against the naive loop.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import shutil
+import sys
 import time
 from pathlib import Path
+
+if any("unsloth" in x for x in sys.argv):  # Unsloth patches transformers only when imported before it
+    import unsloth  # noqa: F401
 
 import torch
 
@@ -59,8 +64,8 @@ def main() -> None:
     ap.add_argument("--compile", action="store_true", help="also the budget variant with train.compile")
     ap.add_argument("--variants", default=None,
                     help="comma list of naive, budget, compile, compile-ro (reduce-overhead), compile-ma "
-                         "(max-autotune-no-cudagraphs), each optionally with -ac (train.adapter_compute: model); "
-                         "default naive,budget[,compile]")
+                         "(max-autotune-no-cudagraphs), unsloth (train.backend: unsloth, token budget), each "
+                         "optionally with -ac (train.adapter_compute: model); default naive,budget[,compile]")
     ap.add_argument("--no-profile", action="store_true", help="skip the phase timing and the profiler")
     ap.add_argument("--arch", choices=["same", "llama-3.1-8b"], default="same",
                     help="the model: --model-dir's architecture, or Llama-3.1-8B's (random bf16 weights, the tokenizer "
@@ -79,7 +84,8 @@ def main() -> None:
     known = {"naive": (None, False, "default"), "budget": (a.micro_batch_tokens, False, "default"),
              "compile": (a.micro_batch_tokens, True, "default"),
              "compile-ro": (a.micro_batch_tokens, True, "reduce-overhead"),
-             "compile-ma": (a.micro_batch_tokens, True, "max-autotune-no-cudagraphs")}
+             "compile-ma": (a.micro_batch_tokens, True, "max-autotune-no-cudagraphs"),
+             "unsloth": (a.micro_batch_tokens, False, "default")}
     for k, name in enumerate(names):
         # a "-ac" suffix: train.adapter_compute: model (the adapter's matmuls in bf16 under autocast)
         mbt, comp, mode = known[name.removesuffix("-ac")]
@@ -88,11 +94,16 @@ def main() -> None:
                                    "compile_mode": mode,
                                    "adapter_compute": "model" if name.endswith("-ac") else "float32"})
         torch._dynamo.reset()
+        gc.collect()
+        torch.cuda.empty_cache()
+        train = pb.train
+        if name.startswith("unsloth"):
+            from weirdgen.train.unsloth_backend import train
         out = Path(f"/tmp/train_step_out_{k}_{name}")  # a variant named twice: the second meets a warm compile cache
         shutil.rmtree(out, ignore_errors=True)
         t = time.perf_counter()
         try:
-            info = pb.train(work, data, out, hp, seed=1, lr=2e-4, dtype="bfloat16", device="cuda", sanity=False)
+            info = train(work, data, out, hp, seed=1, lr=2e-4, dtype="bfloat16", device="cuda", sanity=False)
         except Exception as e:  # one variant failing must not cost the others' numbers
             print(f"weirdgen train, {name}: FAILED after {time.perf_counter() - t:.1f} s: {type(e).__name__}: "
                   f"{str(e)[:400]}", flush=True)
