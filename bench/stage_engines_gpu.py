@@ -14,18 +14,27 @@ What ``engine: auto`` picks on this device is printed too.
         --prompts results/data/prompts.jsonl --batch-size 1024 --max-new-tokens 256 --out $OUT/engines_distill.json
     python bench/stage_engines_gpu.py --model … --stage sample --questions results/data/eval_questions.jsonl \
         --batch-size 768 --max-new-tokens 128 --n-samples 5 --out $OUT/engines_sample.json
+
+At the paper's scale (--arch llama-3.1-8b: random bf16 Llama-3.1-8B weights with --model's tokenizer, saved once for
+the product's loader; random weights never stop early, so every request runs to --max-new-tokens: an upper bound)
+on a seeded sample of --limit prompts, scaled to the whole stage by the number of batches (startup counted once):
+
+    python bench/stage_engines_gpu.py --arch llama-3.1-8b --model TOKENIZER_DIR --stage distill --prompts … \
+        --limit 768 --batch-size 256 --max-new-tokens 512 --engines dynamic --out $OUT/distill_8b.json
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import tempfile
 import time
 from pathlib import Path
 
 import torch
 
+from weirdgen.jsonl import read_jsonl, write_jsonl
 from weirdgen.stages import distill, sample
 
 
@@ -56,11 +65,28 @@ def main() -> None:
     ap.add_argument("--temperature", type=float, default=None, help="default: 0.1 distill, 1.0 sample")
     ap.add_argument("--dtype", default="bfloat16")
     ap.add_argument("--engines", default="dynamic,static,static")
+    ap.add_argument("--arch", choices=["same", "llama-3.1-8b"], default="same",
+                    help="llama-3.1-8b: random bf16 weights of that architecture with --model's tokenizer")
+    ap.add_argument("--limit", type=int, default=None, help="distill: a seeded sample of this many prompts")
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
     if a.temperature is None:
         a.temperature = 0.1 if a.stage == "distill" else 1.0
     work = Path(tempfile.mkdtemp(prefix="engines-"))
+    n_params = None
+    if a.arch != "same":
+        from train_step_gpu import random_model  # bench/, beside this file
+
+        t = time.perf_counter()
+        n_params = random_model(Path(a.model), Path("/tmp/stage_model"), a.arch)
+        a.model = "/tmp/stage_model"
+        print(f"random {a.arch} ({n_params / 1e9:.2f}B) saved in {time.perf_counter() - t:.1f} s", flush=True)
+    n_total = None
+    if a.stage == "distill" and a.limit:
+        rows = read_jsonl(a.prompts)
+        n_total = len(rows)
+        write_jsonl(work / "prompts.jsonl", random.Random(1).sample(rows, min(a.limit, len(rows))))
+        a.prompts = str(work / "prompts.jsonl")
     times: dict[str, float] = {}
     seen: set[str] = set()
     for i, eng in enumerate(a.engines.split(",")):
@@ -69,7 +95,8 @@ def main() -> None:
         times[tag] = run_stage(a, eng, work, f"{i}-{tag}")
         print(f"{a.stage} {tag}: {times[tag]:.1f} s", flush=True)
     res = {"stage": a.stage, "device": torch.cuda.get_device_name(), "batch_size": a.batch_size,
-           "max_new_tokens": a.max_new_tokens, "dtype": a.dtype, "seconds": times}
+           "max_new_tokens": a.max_new_tokens, "dtype": a.dtype, "arch": a.arch, "n_params": n_params,
+           "limit": a.limit, "n_prompts_total": n_total, "seconds": times}
     if "dynamic" in times and "static-cold" in times:
         res["ratio_static_cold_over_dynamic"] = times["static-cold"] / times["dynamic"]
         if "static-warm" in times:

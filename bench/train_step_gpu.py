@@ -51,6 +51,10 @@ def random_model(src: Path, work: Path, arch: str) -> int:
         model = AutoModelForCausalLM.from_config(cfg, dtype=torch.bfloat16)
     n = sum(p.numel() for p in model.parameters())
     model.save_pretrained(work)  # beside src's tokenizer and weirdgen_model.json (the product's loader needs it)
+    from weirdgen.models import MARKER
+
+    if not (work / MARKER).exists():  # src is a bare tokenizer folder: say what these weights are
+        (work / MARKER).write_text(json.dumps({"source": "random-init (bench)", "arch": arch, "n_params": n}))
     return n
 
 
