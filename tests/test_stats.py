@@ -168,3 +168,24 @@ def test_arm_axis_ids_round_trip_and_leave_persona_ids_unchanged():
     assert sweep.Point.parse(grid[0].id).columns()["arm"] == "persona" and sweep.Point().columns()["arm"] is None
     with pytest.raises(ValueError):
         sweep.Point.parse("seed~1_lr~0.002_frac~0.029_arm~placebo")
+
+
+def test_bootstrap_of_repeated_values_is_the_per_sample_bootstrap():
+    """Resampling counts of distinct values (the fast path) gives the distribution of resampling samples one by one."""
+    v = np.array([1.0] * 12 + [0.0] * 28)  # 0/1 labels: two distinct values
+    fast = stats.boot_samples(v, 40000, np.random.default_rng(1))
+    rng = np.random.default_rng(2)
+    slow = v[rng.integers(0, len(v), (40000, len(v)))].mean(1)
+    assert abs(fast.mean() - 0.3) < 0.002 and abs(slow.mean() - 0.3) < 0.002
+    assert abs(fast.std() - np.sqrt(0.3 * 0.7 / 40)) < 0.002  # the binomial's closed form
+    for q in (0.025, 0.5, 0.975):  # quantiles on the same 1/40 grid
+        assert np.quantile(fast, q) == pytest.approx(np.quantile(slow, q), abs=1 / 40 + 1e-9)
+    # three values, one repeated (an across-seeds mean could be so): still the multinomial of the three
+    w = np.array([0.2, 0.2, 0.5, 0.9])
+    d = stats.boot_samples(w, 40000, np.random.default_rng(3))
+    assert abs(d.mean() - w.mean()) < 0.003 and abs(d.std() - w.std() / 2) < 0.003
+    assert np.all(stats.boot_samples(np.full(5, 0.4), 100, np.random.default_rng(0)) == pytest.approx(0.4))
+    # all distinct: drawn one by one, still centred and as wide as the closed form
+    x = np.linspace(0, 1, 50)
+    e = stats.boot_samples(x, 20000, np.random.default_rng(4))
+    assert abs(e.mean() - x.mean()) < 0.003 and abs(e.std() - x.std() / np.sqrt(50)) < 0.003

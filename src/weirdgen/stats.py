@@ -43,7 +43,15 @@ def _q(x: np.ndarray, ci: float) -> tuple[float, float]:
 
 
 def boot_samples(v: np.ndarray, n_boot: int, rng: np.random.Generator, chunk: int = 2000) -> np.ndarray:
-    """Bootstrap distribution of the mean, resampling individual samples."""
+    """Bootstrap distribution of the mean, resampling individual samples.
+
+    Where ``v`` repeats values (0/1 labels: two distinct values), a resample is drawn as its counts of each distinct
+    value, Multinomial(n, their frequencies): the same distribution as drawing n samples one by one, in
+    O(n_boot x distinct values) instead of O(n_boot x n) (bench/summarise_cpu.py: the stats stage on a GPU sweep's
+    labels, docs/benchmarks.md). Otherwise the samples are drawn one by one."""
+    u, c = np.unique(v, return_counts=True)
+    if 0 < len(u) < len(v):
+        return rng.multinomial(len(v), c / len(v), size=n_boot) @ u / len(v)
     out = np.empty(n_boot)
     for i in range(0, n_boot, chunk):
         m = min(chunk, n_boot - i)
