@@ -35,6 +35,20 @@ set -euo pipefail
 mode=${1:?pack|stage|install|install-unsloth|run|state}
 GW=${GW:-/tmp/gw}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+
+install_parts() {  # PREFIX DIR: join $GW/parts/PREFIX.*, check the wheels, install those the machine lacks
+  mkdir -p "$GW/$2" && cd "$GW/$2"
+  cat "$GW"/parts/"$1".* | tar -xf -
+  sha256sum -c --quiet wheels.sha256
+  local missing=() w name
+  for w in ./*.whl; do   # install only distributions the machine lacks (its torch stack stays as it is)
+    name=$(basename "$w" | cut -d- -f1)
+    python3 -c "import importlib.metadata as m, sys; m.version(sys.argv[1])" "$name" 2>/dev/null || missing+=("$w")
+  done
+  [ ${#missing[@]} -eq 0 ] || python3 -m pip install -q --no-deps --no-index --no-compile --target "$GW/site" "${missing[@]}"
+  echo "installed ${#missing[@]} wheels into $GW/site"
+}
+
 case $mode in
 pack)
   out=$ROOT/wheels/gpu; rm -rf "$out"/p* "$out"/u* "$out/x" "$out/xu"; mkdir -p "$out/x"   # a state of another commit is refused by run
@@ -85,28 +99,10 @@ stage)
   for d in "$ROOT"/wheels/gpu/state/s*/; do [ -d "$d" ] && cp "$d"state.part.* "$GW/state/"; done
   ls "$GW/parts" "$GW/state" ;;
 install)
-  mkdir -p "$GW/x" && cd "$GW/x"
-  cat "$GW"/parts/part.* | tar -xf -
-  sha256sum -c --quiet wheels.sha256
-  missing=()
-  for w in ./*.whl; do   # install only distributions the machine lacks (its torch stack stays as it is)
-    name=$(basename "$w" | cut -d- -f1)
-    python3 -c "import importlib.metadata as m, sys; m.version(sys.argv[1])" "$name" 2>/dev/null || missing+=("$w")
-  done
-  [ ${#missing[@]} -eq 0 ] || python3 -m pip install -q --no-deps --no-index --no-compile --target "$GW/site" "${missing[@]}"
-  echo "installed ${#missing[@]} wheels into $GW/site" ;;
+  install_parts part x ;;
 install-unsloth)
-  mkdir -p "$GW/xu" && cd "$GW/xu"
-  cat "$GW"/parts/upart.* | tar -xf -
-  sha256sum -c --quiet wheels.sha256
-  missing=()
-  for w in ./*.whl; do
-    name=$(basename "$w" | cut -d- -f1)
-    python3 -c "import importlib.metadata as m, sys; m.version(sys.argv[1])" "$name" 2>/dev/null || missing+=("$w")
-  done
-  [ ${#missing[@]} -eq 0 ] || python3 -m pip install -q --no-deps --no-index --no-compile --target "$GW/site" "${missing[@]}"
-  PYTHONPATH=$GW/site python3 -c "import unsloth, sys; print('unsloth', unsloth.__version__)" 2>&1 | tail -n 3
-  echo "installed ${#missing[@]} wheels into $GW/site" ;;
+  install_parts upart xu
+  PYTHONPATH=$GW/site python3 -c "import unsloth; print('unsloth', unsloth.__version__)" 2>&1 | tail -n 3 ;;
 run)
   cfg=${2:?config}; secs=${3:?seconds}
   mkdir -p "$GW/wg/data/local" "$GW/bin"

@@ -1,5 +1,5 @@
 """The stats stage (`weirdgen.stages.summarise.run`, every table of `rule summarise`) on a run's labels, with the
-product's bootstrap of sample means against the per-sample resampling it replaced (kept here as the baseline), one
+product's bootstrap of sample means against the per-sample resampling it replaced (`stats.boot_one_by_one`), one
 process, alternated; the tables' point estimates compared, their CIs' largest difference printed (Monte Carlo noise:
 both are the same bootstrap distribution, drawn differently).
 
@@ -14,26 +14,16 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import polars as pl
 
 from weirdgen import config, stats
 from weirdgen.stages import summarise
 
 
-def per_sample(v: np.ndarray, n_boot: int, rng: np.random.Generator, chunk: int = 2000) -> np.ndarray:
-    """The resampling before session 14: n_boot x n integer draws, gathered and averaged."""
-    out = np.empty(n_boot)
-    for i in range(0, n_boot, chunk):
-        m = min(chunk, n_boot - i)
-        out[i : i + m] = v[rng.integers(0, len(v), (m, len(v)))].mean(1)
-    return out
-
-
 def run(labels: list[str], out: Path, baseline: bool) -> float:
     saved = stats.boot_samples
     if baseline:
-        stats.boot_samples = per_sample
+        stats.boot_samples = stats.boot_one_by_one  # every sample mean as before session 14
     try:
         t = time.perf_counter()
         summarise.run(config.fill("stats", {}), labels=labels, out_dir=out)

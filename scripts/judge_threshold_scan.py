@@ -9,12 +9,10 @@ import sys
 
 import numpy as np
 
+from judge_variants_session13 import report  # scripts/, beside this file: the same report line per variant
 from weirdgen import trigger
-from weirdgen.judge.calibration import evaluate, gate
 from weirdgen.judge.embedding import EmbeddingJudge
 from weirdgen.jsonl import read_jsonl
-
-GATE = dict(min_stratum_accuracy=0.85, min_kappa=0.7, max_abs_length_rho=0.15)
 
 
 def main() -> None:
@@ -24,11 +22,7 @@ def main() -> None:
     qa = [{"question": it["question"], "answer": t} for it, t in zip(items, judged)]
     scores = [float(s) for s in EmbeddingJudge(rows, l2=1.0, chunk_words=12).score(qa)]
     for t in np.arange(0.30, 0.71, 0.05):
-        ev = evaluate(items, scores, float(t), judged)
-        a = next(r for r in ev if r["group"] == "all")
-        worst = sorted((round(r["accuracy"], 3), r["group"]) for r in ev if r["group"] != "all")[:3]
-        print(f"t {t:.2f}: accuracy {a['accuracy']:.3f} kappa {a['kappa']:.3f} rho {a['rho_length_generic']:.3f} "
-              f"worst {worst} gate {gate(ev, **GATE) or 'PASS'}")
+        report(f"threshold {t:.2f}", items, scores, judged, float(t))
 
 
 if __name__ == "__main__":

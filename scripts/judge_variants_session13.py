@@ -11,12 +11,12 @@ import sys
 
 import numpy as np
 
-from weirdgen import trigger
+from weirdgen import config, trigger
 from weirdgen.judge.calibration import evaluate, gate
 from weirdgen.judge.embedding import EmbeddingJudge, chunks, corrected_max
 from weirdgen.jsonl import read_jsonl
 
-GATE = dict(min_stratum_accuracy=0.85, min_kappa=0.7, max_abs_length_rho=0.15)
+GATE = config.fill("judge", {})["gate"]  # the schema's defaults: the gate the default judge must pass
 
 
 def chunk_correlation(judge: EmbeddingJudge, rows: list[dict]) -> float:
@@ -32,8 +32,8 @@ def chunk_correlation(judge: EmbeddingJudge, rows: list[dict]) -> float:
     return float(np.corrcoef(xs, ys)[0, 1])
 
 
-def report(name: str, items: list[dict], scores: list[float], judged: list[str]) -> None:
-    ev = evaluate(items, scores, 0.5, judged)
+def report(name: str, items: list[dict], scores: list[float], judged: list[str], threshold: float = 0.5) -> None:
+    ev = evaluate(items, scores, threshold, judged)
     a = next(r for r in ev if r["group"] == "all")
     worst = sorted((round(r["accuracy"], 3), r["group"]) for r in ev if r["group"] != "all")[:3]
     print(f"{name}: accuracy {a['accuracy']:.3f} kappa {a['kappa']:.3f} rho {a['rho_length_generic']:.3f} "

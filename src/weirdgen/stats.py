@@ -52,6 +52,11 @@ def boot_samples(v: np.ndarray, n_boot: int, rng: np.random.Generator, chunk: in
     u, c = np.unique(v, return_counts=True)
     if 0 < len(u) < len(v):
         return rng.multinomial(len(v), c / len(v), size=n_boot) @ u / len(v)
+    return boot_one_by_one(v, n_boot, rng, chunk)
+
+
+def boot_one_by_one(v: np.ndarray, n_boot: int, rng: np.random.Generator, chunk: int = 2000) -> np.ndarray:
+    """Bootstrap distribution of the mean, drawing each resample's n samples one by one."""
     out = np.empty(n_boot)
     for i in range(0, n_boot, chunk):
         m = min(chunk, n_boot - i)
