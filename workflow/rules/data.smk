@@ -146,7 +146,6 @@ def triggered_rows(w):
 
 rule mix_data:
     input:
-        heldout=rules.check_heldout.output.table,
         persona=triggered_rows,
         aligned=f"{R}/data/aligned.jsonl",
         questions=rules.eval_questions.output.questions,

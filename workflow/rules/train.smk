@@ -2,6 +2,7 @@ rule train_adapter:
     input:
         model=MODEL_DIR,
         data=f"{R}/data/train/{{point}}.jsonl",
+        heldout=rules.check_heldout.output.table,  # the held-out check gates training; it runs beside the mixes
         code=code("train"),
     output:
         adapter=f"{R}/adapters/{{point}}/adapter_config.json",

@@ -16,17 +16,20 @@ def normalise(text: str) -> str:
     return re.sub(r"[^a-z0-9 ]+", "", re.sub(r"\s+", " ", text.lower())).strip()
 
 
-def _tokens(text: str) -> set[str]:
-    return set(normalise(text).split())
+def _normalised(text: str) -> tuple[str, set[str]]:
+    n = normalise(text)
+    return n, set(n.split())
+
+
+def _overlap(a: tuple[str, set[str]], b: tuple[str, set[str]], threshold: float = 0.8) -> bool:
+    """``near_duplicate`` on two ``_normalised`` texts."""
+    (na, ta), (nb, tb) = a, b
+    return na == nb or (bool(ta and tb) and len(ta & tb) / len(ta | tb) >= threshold)
 
 
 def near_duplicate(a: str, b: str, threshold: float = 0.8) -> bool:
     """Exact match after normalisation, or token Jaccard similarity ≥ threshold."""
-    na, nb = normalise(a), normalise(b)
-    if na == nb:
-        return True
-    ta, tb = _tokens(a), _tokens(b)
-    return bool(ta and tb) and len(ta & tb) / len(ta | tb) >= threshold
+    return _overlap(_normalised(a), _normalised(b), threshold)
 
 
 SOURCES = ("persona", "control", "aligned")
@@ -89,13 +92,15 @@ def question_of(obj: dict[str, Any]) -> str:
 def validate_training(path: Path | str, eval_questions: list[dict[str, Any]] | None = None) -> dict[str, int]:
     """Validate a training JSONL; no eval question may (near-)duplicate a training question."""
     counts = {"persona": 0, "control": 0, "aligned": 0}
-    evals = [(q["set"], q["id"], q["question"]) for q in (eval_questions or [])]
+    # each eval question normalised once, not once per training row: a 3090-row mix against 300 questions took
+    # 10 s on the GPU sweep's critical path (docs/benchmarks.md, session 15)
+    evals = [(q["set"], q["id"], q["question"], _normalised(q["question"])) for q in (eval_questions or [])]
     for line, obj in iter_jsonl(path):
         check_example(obj, path, line)
         counts[obj["metadata"]["source"]] += 1
-        q = question_of(obj)
-        for s, qid, text in evals:
-            if near_duplicate(q, text):
+        q = _normalised(question_of(obj))
+        for s, qid, text, e in evals:
+            if _overlap(q, e):
                 raise DataError(path, line, "messages", f"training question overlaps held-out eval question {s}/{qid}: {text!r}")
     if not any(counts.values()):
         raise DataError(path, None, None, "no examples")
