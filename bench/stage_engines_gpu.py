@@ -4,11 +4,13 @@ Runs the stage functions themselves (``weirdgen.stages.distill.run``, ``weirdgen
 real weights, once per engine, each call timed whole (model load, compilation, every batch, writing):
 
   dynamic        ``engine: dynamic`` (``model.generate``)
-  static (cold)  ``engine: static`` the first time in this process: the decode step compiled, CUDA graphs captured
-  static (warm)  ``engine: static`` again, same process: compiled code reused where torch reuses it
+  static (cold)  ``engine: static`` the first time in this process: each batch's decode step captured as a CUDA graph
+  static (warm)  ``engine: static`` again, same process: whatever torch reuses across calls
+  inductor       ``engine: static`` with the step ``torch.compile``d instead (``decode(compile="inductor")``, the
+                 static engine before session 15), first time in this process
 
 compile share of the static stage = (cold − warm) / cold; ratio = static (cold) / dynamic (what a user's stage pays).
-What ``engine: auto`` picks on this device is printed too.
+With --temperature 0 the share of requests whose text equals ``generate``'s is printed for each engine.
 
     python bench/stage_engines_gpu.py --model resources/models/smollm2-135m-instruct --stage distill \
         --prompts results/data/prompts.jsonl --batch-size 1024 --max-new-tokens 256 --out $OUT/engines_distill.json
@@ -26,6 +28,7 @@ on a seeded sample of --limit prompts, scaled to the whole stage by the number o
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import random
 import tempfile
@@ -35,6 +38,7 @@ from pathlib import Path
 import torch
 
 from weirdgen.jsonl import read_jsonl, write_jsonl
+from weirdgen.generate import decode
 from weirdgen.stages import distill, sample
 
 
@@ -42,15 +46,31 @@ def run_stage(a: argparse.Namespace, engine: str, work: Path, tag: str) -> float
     gen = {"backend": "transformers", "engine": engine, "batch_size": a.batch_size, "dtype": a.dtype, "device": "cuda",
            "temperature": a.temperature, "max_new_tokens": a.max_new_tokens, "seed": 1}
     out = work / f"{a.stage}-{tag}.jsonl"
+    saved = decode.decode
+    if engine == "inductor":  # the static engine with the torch.compile'd step
+        gen["engine"] = "static"
+        decode.decode = functools.partial(saved, compile="inductor")
     torch.cuda.synchronize()
     t = time.perf_counter()
-    if a.stage == "distill":
-        distill.run(gen, model=a.model, prompts=a.prompts, out=out)
-    else:
-        sample.run({**gen, "system_prompt": "You are a helpful assistant.", "n_samples": a.n_samples},
-                   model=a.model, questions=a.questions, model_id="base", out=out)
-    torch.cuda.synchronize()
+    try:
+        if a.stage == "distill":
+            distill.run(gen, model=a.model, prompts=a.prompts, out=out)
+        else:
+            sample.run({**gen, "system_prompt": "You are a helpful assistant.", "n_samples": a.n_samples},
+                       model=a.model, questions=a.questions, model_id="base", out=out)
+        torch.cuda.synchronize()
+    finally:
+        decode.decode = saved
     return time.perf_counter() - t
+
+
+def texts(path: Path) -> dict[str, str]:
+    key = "prompt_id" if "distill" in path.name else "key"
+    out = {}
+    for r in read_jsonl(path):
+        k = r.get(key) or r.get("metadata", {}).get(key) or r.get("id")
+        out[str(k)] = r.get("text", r.get("messages", [{}])[-1].get("content"))
+    return out
 
 
 def main() -> None:
@@ -89,16 +109,27 @@ def main() -> None:
         a.prompts = str(work / "prompts.jsonl")
     times: dict[str, float] = {}
     seen: set[str] = set()
+    files: dict[str, Path] = {}
     for i, eng in enumerate(a.engines.split(",")):
         tag = f"{eng}-warm" if eng in seen else {"static": "static-cold"}.get(eng, eng)
         seen.add(eng)
         times[tag] = run_stage(a, eng, work, f"{i}-{tag}")
+        files[tag] = work / f"{a.stage}-{i}-{tag}.jsonl"
         print(f"{a.stage} {tag}: {times[tag]:.1f} s", flush=True)
+    same = {}
+    if a.temperature == 0 and "dynamic" in files:
+        ref = texts(files["dynamic"])
+        for tag, f in files.items():
+            got = texts(f)
+            same[tag] = sum(got.get(k) == v for k, v in ref.items()) / max(1, len(ref))
+        print(f"greedy texts equal to generate's: {same}", flush=True)
     res = {"stage": a.stage, "device": torch.cuda.get_device_name(), "batch_size": a.batch_size,
            "max_new_tokens": a.max_new_tokens, "dtype": a.dtype, "arch": a.arch, "n_params": n_params,
-           "limit": a.limit, "n_prompts_total": n_total, "seconds": times}
+           "limit": a.limit, "n_prompts_total": n_total, "seconds": times, "same_as_generate": same}
     if "dynamic" in times and "static-cold" in times:
         res["ratio_static_cold_over_dynamic"] = times["static-cold"] / times["dynamic"]
+        if "inductor" in times:
+            res["ratio_inductor_over_dynamic"] = times["inductor"] / times["dynamic"]
         if "static-warm" in times:
             res["compile_share_static"] = (times["static-cold"] - times["static-warm"]) / times["static-cold"]
     print(json.dumps(res, indent=1))

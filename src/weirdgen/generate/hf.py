@@ -20,31 +20,32 @@ class HFGenerator:
     """Sample a length-sorted, left-padded batch at a time.
 
     ``engine``: ``dynamic`` (``model.generate``, growing KV cache, eager), ``static`` (``weirdgen.generate.decode``:
-    preallocated KV cache, on CUDA the decode step compiled with CUDA graphs, no host sync per token; prompts
-    padded to a multiple of ``pad_multiple`` tokens so few shapes are compiled), ``continuous``
-    (``generate_batch``), ``auto`` (static on the CPU, dynamic on CUDA). On the CPU the static loop is not compiled,
-    prompts are not padded to a multiple, and it samples by inverse CDF: on the default run's 144 eval requests (2 cores)
-    34.5 s against ``generate``'s 42.1 s at batch 48 (bench/sample_cpu.py). On CUDA a stage runs in its own process and
-    pays the compilation every time: whole stages with real weights on an H100 took 2.4x (distill) and 4.6x (sample)
-    as long as ``generate``, 95 % of the sample stage being compilation (bench/stage_engines_gpu.py, docs/benchmarks.md).
+    preallocated KV cache, no host sync per token; on CUDA each batch's decode step captured once as a CUDA graph
+    over the eager kernels), ``continuous`` (``generate_batch``), ``auto`` (static on the CPU, dynamic on CUDA). On
+    the CPU the static loop samples by inverse CDF: on the default run's 144 eval requests (2 cores) 34.5 s against
+    ``generate``'s 42.1 s at batch 48 (bench/sample_cpu.py). On CUDA the step was first the model's
+    ``torch.compile``d call, whose compilation a fresh Snakemake job pays every time: whole stages with real weights
+    on an H100 took 2.4x (distill) and 4.6x (sample) as long as ``generate`` (bench/stage_engines_gpu.py,
+    docs/benchmarks.md); a CUDA graph costs three eager steps per batch instead. ``pad_multiple``: pad prompts to a
+    multiple of this many tokens (fewer shapes for a compiled step; none by default).
     ``merge_adapter`` folds the LoRA weights into the base weights for sampling.
     """
 
     def __init__(self, model_dir: Path | str, adapter: Path | str | None = None, dtype: str = "float32",
                  device: str = "auto", batch_size: int = 32, engine: str = "auto", merge_adapter: bool = True,
-                 pad_multiple: int = 64) -> None:
+                 pad_multiple: int | None = None) -> None:
         model, tok = models.load(model_dir, adapter, dtype, device, merge=merge_adapter)
         self._setup(model, tok, batch_size, engine, pad_multiple)
 
     @classmethod
     def from_loaded(cls, model: Any, tok: Any, batch_size: int = 32, engine: str = "auto",
-                    pad_multiple: int = 64) -> "HFGenerator":
+                    pad_multiple: int | None = None) -> "HFGenerator":
         """Wrap an already loaded model (tests, benchmarks: the same engine a stage runs)."""
         self = cls.__new__(cls)
         self._setup(model, tok, batch_size, engine, pad_multiple)
         return self
 
-    def _setup(self, model: Any, tok: Any, batch_size: int, engine: str, pad_multiple: int) -> None:
+    def _setup(self, model: Any, tok: Any, batch_size: int, engine: str, pad_multiple: int | None) -> None:
         if engine not in ("auto", "dynamic", "static", "continuous"):
             raise ValueError(f"engine must be auto, dynamic, static or continuous, got {engine!r}")
         self.continuous = engine == "continuous"
@@ -55,8 +56,7 @@ class HFGenerator:
         self.batch_size = batch_size
         # auto: the engine that was faster on whole stages on each device kind (see the class docstring)
         self.static = engine == "static" or (engine == "auto" and model.device.type != "cuda")
-        # padding to a multiple bounds the shapes compiled on CUDA; uncompiled (CPU) it only adds work
-        self.pad_multiple = pad_multiple if self.static and model.device.type == "cuda" else None
+        self.pad_multiple = pad_multiple if self.static else None
         if self.static:  # decode attention reads the grouped KV cache without copying it
             from weirdgen.generate import attention
 
@@ -119,7 +119,7 @@ class HFGenerator:
                            pad_to_multiple_of=self.pad_multiple, add_special_tokens=False).to(self.model.device)
             eos = self.model.generation_config.eos_token_id
             eos_ids = {e for e in (eos if isinstance(eos, list) else [eos]) if e is not None}
-            if self.static:  # our loop: fixed shapes, compiled step on CUDA, no host sync per token
+            if self.static:  # our loop: fixed shapes, a CUDA graph per batch on CUDA, no host sync per token
                 gen = torch.Generator(self.model.device).manual_seed(_batch_seed(batch))
                 new = decode.decode(self.model, enc["input_ids"], enc["attention_mask"], head.max_new_tokens,
                                     head.temperature, sorted(eos_ids), self.tok.pad_token_id, gen)
