@@ -43,19 +43,25 @@ class _GraphStep:
     Inductor's compiled call cost 95 % of a whole sample stage in compilation (a fresh process per Snakemake job);
     capturing the eager step costs three eager steps (two warm-ups on a side stream, one capture) per batch, and a
     replay then launches the whole step at once. The step reads only fixed buffers (token ids, the 4-D mask,
-    positions, the cache position) that the loop updates in place; the warm-ups write the slot the first real step
-    writes, with the same inputs.
+    positions, the cache position) that the loop updates in place. The cache's layers may keep their own write
+    position on the device (transformers 5's ``StaticLayer.cumulative_length``, advanced by every update): the
+    warm-ups' advances are undone before capture, and the slots they wrote are written again before they are read.
     """
 
     def __init__(self, model: Any, kw: dict[str, Any]) -> None:
         import torch
 
+        counters = [(c, c.clone()) for c in (getattr(layer, "cumulative_length", None)
+                                             for layer in getattr(kw["past_key_values"], "layers", ()))
+                    if isinstance(c, torch.Tensor)]
         side = torch.cuda.Stream()
         side.wait_stream(torch.cuda.current_stream())
         with torch.cuda.stream(side):
             for _ in range(2):
                 model(**kw)
         torch.cuda.current_stream().wait_stream(side)
+        for c, before in counters:
+            c.copy_(before)
         self.graph = torch.cuda.CUDAGraph()
         with torch.cuda.graph(self.graph):
             self.logits = model(**kw).logits[:, -1]

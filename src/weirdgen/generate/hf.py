@@ -21,12 +21,13 @@ class HFGenerator:
 
     ``engine``: ``dynamic`` (``model.generate``, growing KV cache, eager), ``static`` (``weirdgen.generate.decode``:
     preallocated KV cache, no host sync per token; on CUDA each batch's decode step captured once as a CUDA graph
-    over the eager kernels), ``continuous`` (``generate_batch``), ``auto`` (static on the CPU, dynamic on CUDA). On
-    the CPU the static loop samples by inverse CDF: on the default run's 144 eval requests (2 cores) 34.5 s against
-    ``generate``'s 42.1 s at batch 48 (bench/sample_cpu.py). On CUDA the step was first the model's
-    ``torch.compile``d call, whose compilation a fresh Snakemake job pays every time: whole stages with real weights
-    on an H100 took 2.4x (distill) and 4.6x (sample) as long as ``generate`` (bench/stage_engines_gpu.py,
-    docs/benchmarks.md); a CUDA graph costs three eager steps per batch instead. ``pad_multiple``: pad prompts to a
+    over the eager kernels), ``continuous`` (``generate_batch``), ``auto`` (static: faster on every whole stage
+    measured). On the CPU the static loop samples by inverse CDF: on the default run's 144 eval requests (2 cores)
+    34.5 s against ``generate``'s 42.1 s at batch 48 (bench/sample_cpu.py). On CUDA the step was first the model's
+    ``torch.compile``d call, whose compilation a fresh Snakemake job pays every time (whole stages 2.4-5.9x as long
+    as ``generate``); a CUDA graph costs three eager steps per batch instead: whole stages with real weights on an
+    H100, same process, 0.11x (distill) and 0.33x (sample) of ``generate``'s time, greedy texts equal
+    (bench/stage_engines_gpu.py, docs/benchmarks.md). ``pad_multiple``: pad prompts to a
     multiple of this many tokens (fewer shapes for a compiled step; none by default).
     ``merge_adapter`` folds the LoRA weights into the base weights for sampling.
     """
@@ -54,8 +55,8 @@ class HFGenerator:
         if self.tok.pad_token is None:
             self.tok.pad_token = self.tok.eos_token
         self.batch_size = batch_size
-        # auto: the engine that was faster on whole stages on each device kind (see the class docstring)
-        self.static = engine == "static" or (engine == "auto" and model.device.type != "cuda")
+        # auto: the engine that was faster on whole stages on both device kinds (see the class docstring)
+        self.static = engine in ("static", "auto")
         self.pad_multiple = pad_multiple if self.static else None
         if self.static:  # decode attention reads the grouped KV cache without copying it
             from weirdgen.generate import attention
