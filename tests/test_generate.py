@@ -232,3 +232,30 @@ def test_static_decode_loop_without_padding(model_dir):
                              eos_token_id=None)[:, enc["input_ids"].shape[1]:]
     ours = decode(model, enc["input_ids"], enc["attention_mask"], 16, 0.0, [], tok.pad_token_id)
     assert torch.equal(ours, ref)
+
+
+@pytest.mark.skipif(not __import__("torch").cuda.is_available(), reason="CUDA graphs need a GPU")
+def test_static_decode_cuda_graphs_match_eager(model_dir):
+    """On a GPU the static engine replays each batch's decode step as a CUDA graph: greedy tokens equal to the
+    eager step's and to generate's (the warm-ups before capture must not move the cache's write position)."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from weirdgen import chat
+    from weirdgen.generate import attention
+    from weirdgen.generate.decode import decode
+
+    tok = AutoTokenizer.from_pretrained(model_dir)
+    tok.padding_side = "left"
+    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).cuda().eval()
+    attention.install(model)
+    enc = tok([chat.render(tok, [{"role": "user", "content": q}]) for q in
+               ("Name three colours.", "What is the capital of France? Answer in one word please.", "Say hello.")],
+              return_tensors="pt", padding=True, add_special_tokens=False).to("cuda")
+    with torch.inference_mode():
+        ref = model.generate(**enc, max_new_tokens=24, do_sample=False, pad_token_id=tok.pad_token_id,
+                             eos_token_id=tok.eos_token_id)[:, enc["input_ids"].shape[1]:]
+    for mode in (False, "graphs"):
+        out = decode(model, enc["input_ids"], enc["attention_mask"], 24, 0.0, [tok.eos_token_id], tok.pad_token_id,
+                     compile=mode)
+        assert torch.equal(out[:, : ref.shape[1]], ref), mode
