@@ -17,7 +17,7 @@
 #                                             #   ~60 s of the call's limit for packing the state); tables, figures,
 #                                             #   logs and benchmarks go to $OUT.
 #                                             #   CONFIG: one file or several joined by commas, layered in order;
-#                                             #   GW_JOBS=N: N jobs share the card (default 7: the six trainings of a 3 x 2 sweep at once)
+#                                             #   GW_JOBS=N: N jobs share the card (default 8: the six trainings of a 3 x 2 sweep at once, beside two judge jobs)
 #                                             #   GW_TARGET=T: build T instead of all
 #
 # The device keeps /tmp while it is warm (30 s after a call): stage, install and run go in consecutive calls.
@@ -129,7 +129,7 @@ run)
     [ -f "$f" ] && { cmp -s "$f" "$GW/wg/data/local/$(basename "$f")" || cp --remove-destination "$f" "$GW/wg/data/local/"; }
   done
   printf '#!/bin/sh\nexec python3 -m weirdgen.cli "$@"\n' > "$GW/bin/weirdgen"; chmod +x "$GW/bin/weirdgen"
-  export PYTHONPATH=$GW/wg/src:$GW/site PATH=$GW/bin:$GW/site/bin:$PATH WEIRDGEN_JOBS_PER_GPU=${GW_JOBS:-7}
+  export PYTHONPATH=$GW/wg/src:$GW/site PATH=$GW/bin:$GW/site/bin:$PATH WEIRDGEN_JOBS_PER_GPU=${GW_JOBS:-8}
   WEIRDGEN_GIT_COMMIT=$commit; export WEIRDGEN_GIT_COMMIT
   cd "$GW/wg"
   nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
@@ -149,7 +149,7 @@ run)
   # 555 s ran into the device's 600 s limit and returned nothing)
   left=$(( secs - ($(date +%s) - start) )); [ "$left" -lt 30 ] && left=30
   timeout -s INT "$left" python3 -m snakemake --profile profiles/local --configfile "${cfgs[@]}" --cores 16 \
-    --resources gpu=${GW_JOBS:-7} --scheduler greedy --rerun-incomplete ${GW_TARGET:-all} > "$GW/snakemake.log" 2>&1
+    --resources gpu=${GW_JOBS:-8} --scheduler greedy --rerun-incomplete ${GW_TARGET:-all} > "$GW/snakemake.log" 2>&1
   rc=$?
   set -e
   echo "snakemake rc=$rc after $(( $(date +%s) - start )) s"; tail -n 25 "$GW/snakemake.log"
