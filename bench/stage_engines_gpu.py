@@ -42,7 +42,8 @@ from weirdgen.generate import decode
 from weirdgen.stages import distill, sample
 
 
-def run_stage(a: argparse.Namespace, engine: str, work: Path, tag: str) -> float:
+def run_stage(a: argparse.Namespace, engine: str, work: Path, tag: str) -> tuple[float, Path]:
+    """One whole stage with ``engine``: its wall time and its output file."""
     gen = {"backend": "transformers", "engine": engine, "batch_size": a.batch_size, "dtype": a.dtype, "device": "cuda",
            "temperature": a.temperature, "max_new_tokens": a.max_new_tokens, "seed": 1}
     out = work / f"{a.stage}-{tag}.jsonl"
@@ -61,16 +62,14 @@ def run_stage(a: argparse.Namespace, engine: str, work: Path, tag: str) -> float
         torch.cuda.synchronize()
     finally:
         decode.decode = saved
-    return time.perf_counter() - t
+    return time.perf_counter() - t, out
 
 
-def texts(path: Path) -> dict[str, str]:
-    key = "prompt_id" if "distill" in path.name else "key"
-    out = {}
-    for r in read_jsonl(path):
-        k = r.get(key) or r.get("metadata", {}).get(key) or r.get("id")
-        out[str(k)] = r.get("text", r.get("messages", [{}])[-1].get("content"))
-    return out
+def texts(path: Path, stage: str) -> dict[str, str]:
+    """Answer text by request: distill rows are training examples (prompt id in metadata), sample rows generations."""
+    if stage == "distill":
+        return {r["metadata"]["prompt_id"]: r["messages"][-1]["content"] for r in read_jsonl(path)}
+    return {r["key"]: r["text"] for r in read_jsonl(path)}
 
 
 def main() -> None:
@@ -113,14 +112,13 @@ def main() -> None:
     for i, eng in enumerate(a.engines.split(",")):
         tag = f"{eng}-warm" if eng in seen else {"static": "static-cold"}.get(eng, eng)
         seen.add(eng)
-        times[tag] = run_stage(a, eng, work, f"{i}-{tag}")
-        files[tag] = work / f"{a.stage}-{i}-{tag}.jsonl"
+        times[tag], files[tag] = run_stage(a, eng, work, f"{i}-{tag}")
         print(f"{a.stage} {tag}: {times[tag]:.1f} s", flush=True)
     same = {}
     if a.temperature == 0 and "dynamic" in files:
-        ref = texts(files["dynamic"])
+        ref = texts(files["dynamic"], a.stage)
         for tag, f in files.items():
-            got = texts(f)
+            got = texts(f, a.stage)
             same[tag] = sum(got.get(k) == v for k, v in ref.items()) / max(1, len(ref))
         print(f"greedy texts equal to generate's: {same}", flush=True)
     res = {"stage": a.stage, "device": torch.cuda.get_device_name(), "batch_size": a.batch_size,
