@@ -91,12 +91,14 @@ def main() -> None:
              "compile-ma": (a.micro_batch_tokens, True, "max-autotune-no-cudagraphs"),
              "unsloth": (a.micro_batch_tokens, False, "default")}
     for k, name in enumerate(names):
+        # a "-foreach" suffix: AdamW as before session 16 (foreach, not fused), the product's optimizer otherwise;
         # a "-ac" suffix: train.adapter_compute: model (the adapter's matmuls in bf16 under autocast)
-        mbt, comp, mode = known[name.removesuffix("-ac")]
+        foreach, name_ = name.endswith("-foreach"), name.removesuffix("-foreach")
+        mbt, comp, mode = known[name_.removesuffix("-ac")]
         hp = config.fill("train", {"epochs": a.epochs, "batch_size": 8, "grad_accum": 2, "max_seq_len": 1024,
                                    "micro_batch_tokens": mbt, "save_state_steps": 0, "compile": comp,
                                    "compile_mode": mode,
-                                   "adapter_compute": "model" if name.endswith("-ac") else "float32"})
+                                   "adapter_compute": "model" if name_.endswith("-ac") else "float32"})
         torch._dynamo.reset()
         gc.collect()
         torch.cuda.empty_cache()
@@ -106,12 +108,17 @@ def main() -> None:
         out = Path(f"/tmp/train_step_out_{k}_{name}")  # a variant named twice: the second meets a warm compile cache
         shutil.rmtree(out, ignore_errors=True)
         t = time.perf_counter()
+        adamw = torch.optim.AdamW
+        if foreach:
+            torch.optim.AdamW = lambda *x, **k: adamw(*x, **{**k, "fused": False, "foreach": True})  # type: ignore[misc]
         try:
             info = train(work, data, out, hp, seed=1, lr=2e-4, dtype="bfloat16", device="cuda", sanity=False)
         except Exception as e:  # one variant failing must not cost the others' numbers
             print(f"weirdgen train, {name}: FAILED after {time.perf_counter() - t:.1f} s: {type(e).__name__}: "
                   f"{str(e)[:400]}", flush=True)
             continue
+        finally:
+            torch.optim.AdamW = adamw  # type: ignore[misc]
         call = time.perf_counter() - t
         log = [json.loads(x) for x in (out / "train_log.jsonl").read_text().splitlines()]
         tok = sum(r["tokens"] for r in log)
