@@ -48,6 +48,12 @@ def run_stage(a: argparse.Namespace, engine: str, work: Path, tag: str) -> tuple
            "temperature": a.temperature, "max_new_tokens": a.max_new_tokens, "seed": 1}
     out = work / f"{a.stage}-{tag}.jsonl"
     saved = decode.decode
+    if engine == "vllm":  # weirdgen's vLLM backend (no adapter: LoRA off), one engine for the stage, start included
+        import gc
+
+        gc.collect()
+        torch.cuda.empty_cache()  # the engines before it must leave the card to vLLM's memory check
+        gen = {**gen, "backend": "vllm", "vllm": {"max_num_seqs": a.batch_size, "gpu_memory_utilization": 0.85}}
     if engine == "inductor":  # the static engine with the torch.compile'd step
         gen["engine"] = "static"
         decode.decode = functools.partial(saved, compile="inductor")
@@ -83,7 +89,8 @@ def main() -> None:
     ap.add_argument("--n-samples", type=int, default=5)
     ap.add_argument("--temperature", type=float, default=None, help="default: 0.1 distill, 1.0 sample")
     ap.add_argument("--dtype", default="bfloat16")
-    ap.add_argument("--engines", default="dynamic,static,static")
+    ap.add_argument("--engines", default="dynamic,static,static",
+                    help="comma list of dynamic (generate), static, inductor, vllm (last: it keeps the card)")
     ap.add_argument("--arch", choices=["same", "llama-3.1-8b"], default="same",
                     help="llama-3.1-8b: random bf16 weights of that architecture with --model's tokenizer")
     ap.add_argument("--limit", type=int, default=None, help="distill: a seeded sample of this many prompts")
@@ -130,6 +137,8 @@ def main() -> None:
             res["ratio_inductor_over_dynamic"] = times["inductor"] / times["dynamic"]
         if "static-warm" in times:
             res["compile_share_static"] = (times["static-cold"] - times["static-warm"]) / times["static-cold"]
+    if "dynamic" in times and "vllm" in times:
+        res["ratio_vllm_over_dynamic"] = times["vllm"] / times["dynamic"]
     print(json.dumps(res, indent=1))
     Path(a.out).write_text(json.dumps(res, indent=1))
 
