@@ -110,7 +110,7 @@ def main() -> None:
         t = time.perf_counter()
         adamw = torch.optim.AdamW
         if foreach:
-            torch.optim.AdamW = lambda *x, **k: adamw(*x, **{**k, "fused": False, "foreach": True})  # type: ignore[misc]
+            torch.optim.AdamW = lambda *x, **kw: adamw(*x, **{**kw, "fused": False, "foreach": True})  # type: ignore[misc]
         try:
             info = train(work, data, out, hp, seed=1, lr=2e-4, dtype="bfloat16", device="cuda", sanity=False)
         except Exception as e:  # one variant failing must not cost the others' numbers
