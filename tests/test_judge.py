@@ -325,3 +325,25 @@ def test_blind_sheet_hides_the_models_and_scores_the_hand_labels(tmp_path):
     (tmp_path / "sheet.csv").write_text("\n".join(lines) + "\n")
     with pytest.raises(DataError, match=r"sheet.csv:6: field 'persona'"):
         stage.score({"n_boot": 10, "ci": 0.95, "seed": 0}, sheet=str(tmp_path / "sheet.csv"), out=str(tmp_path / "x.csv"))
+
+
+def test_calibration_keeps_the_blind_labels():
+    """The calibration's blind rows (cal-b*) carry the blind hand label and text of their source file unchanged,
+    each with a reason; every real generation has one."""
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    rows = [json.loads(x) for x in (root / "data/personas/russell/calibration.jsonl").read_text().splitlines()]
+    blind = {}
+    for run, folder in (("A", "control"), ("B", "control_voice")):
+        for x in (root / f"docs/gpu_run_h100_2026-11-27_{folder}/blind_labels.jsonl").read_text().splitlines():
+            r = json.loads(x)
+            blind[f"cal-b{run}{r['index']:02d}"] = r
+    got = {r["id"]: r for r in rows if r["id"].startswith("cal-b")}
+    assert set(got) == set(blind) and len(got) == 130
+    for k, r in got.items():
+        assert r["label"] == int(blind[k]["hand_persona"]) and r["answer"] == blind[k]["text"], k
+        assert r["origin"].startswith(blind[k]["key"]) and r["kind"] == "real"
+    assert all(r.get("reason", "").strip() for r in rows if r["kind"] == "real")
+    assert len({r["id"] for r in rows}) == len(rows)
