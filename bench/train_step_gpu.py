@@ -143,7 +143,7 @@ def main() -> None:
     model, tok, _ = pb.peft_setup(work, hp, 1, "bfloat16", "cuda", False)
     ex = [tokenize(tok, r["messages"], 1024) for r in rows]
     params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=2e-4)
+    opt = pb.optimizer(params, 2e-4, hp["weight_decay"])  # the product's optimizer (fused on CUDA)
     phases: dict[str, float] = {}
 
     def tick(name: str, t0: float) -> float:

@@ -191,6 +191,16 @@ def peft_setup(model_dir: Path | str, hp: dict[str, Any], seed: int, dtype: str,
     return model, tok, reply
 
 
+def optimizer(params: list[Any], lr: float, weight_decay: float) -> Any:
+    """The loop's AdamW: fused on CUDA, one kernel over all adapter tensors instead of foreach's several per group
+    (the 135M step is launch-bound: median step 0.86-0.88x on an H100, docs/benchmarks.md, session 16). Same update
+    rule; the CPU keeps torch's default."""
+    import torch
+
+    fused = bool(params) and all(p.is_cuda for p in params)
+    return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, **({"fused": True} if fused else {}))
+
+
 def adapter_autocast(model: Any, hp: dict[str, Any]) -> Any:
     """The forward pass's precision context for ``train.adapter_compute``.
 
@@ -395,10 +405,7 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
     data, steps_per_epoch, total, warmup, ckpts = plan(tok, train_file, hp, checkpoint_steps)
     bs, ga = hp["batch_size"], hp["grad_accum"]
     params = [p for p in model.parameters() if p.requires_grad]
-    # fused AdamW on CUDA: one kernel over all adapter tensors instead of foreach's several per group (the 135M
-    # step is launch-bound; docs/benchmarks.md, session 16). Same update rule; the CPU keeps the default.
-    fused = all(p.is_cuda for p in params)
-    opt = torch.optim.AdamW(params, lr=lr, weight_decay=hp["weight_decay"], **({"fused": True} if fused else {}))
+    opt = optimizer(params, lr, hp["weight_decay"])
     sched = _scheduler(opt, hp["schedule"], warmup, total)
     rng = torch.Generator().manual_seed(seed)
     pad = tok.pad_token_id
