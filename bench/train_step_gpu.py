@@ -69,8 +69,11 @@ def main() -> None:
     ap.add_argument("--variants", default=None,
                     help="comma list of naive, budget, compile, compile-ro (reduce-overhead), compile-ma "
                          "(max-autotune-no-cudagraphs), unsloth (train.backend: unsloth, token budget), each "
-                         "optionally with -ac (train.adapter_compute: model); default naive,budget[,compile]")
+                         "optionally with -ac (train.adapter_compute: model), then -gN (train.compile_region_layers: N); default naive,budget[,compile]")
     ap.add_argument("--no-profile", action="store_true", help="skip the phase timing and the profiler")
+    ap.add_argument("--trace-steps", default=None, metavar="A:B",
+                    help="profile the product's own loop (each variant) over optimizer steps A to B: GPU kernel time "
+                         "against wall time, and the top operators")
     ap.add_argument("--arch", choices=["same", "llama-3.1-8b"], default="same",
                     help="the model: --model-dir's architecture, or Llama-3.1-8B's (random bf16 weights, the tokenizer "
                          "of --model-dir: its ids fit the 128256-entry embedding); at 8B pass --micro-batch-tokens 4096")
@@ -94,10 +97,13 @@ def main() -> None:
         # a "-foreach" suffix: AdamW as before session 16 (foreach, not fused), the product's optimizer otherwise;
         # a "-ac" suffix: train.adapter_compute: model (the adapter's matmuls in bf16 under autocast)
         foreach, name_ = name.endswith("-foreach"), name.removesuffix("-foreach")
+        group = 1  # a "-gN" suffix: train.compile_region_layers N (N consecutive decoder layers compiled as one region)
+        if "-g" in name_ and name_.rsplit("-g", 1)[1].isdigit():
+            name_, group = name_.rsplit("-g", 1)[0], int(name_.rsplit("-g", 1)[1])
         mbt, comp, mode = known[name_.removesuffix("-ac")]
         hp = config.fill("train", {"epochs": a.epochs, "batch_size": 8, "grad_accum": 2, "max_seq_len": 1024,
                                    "micro_batch_tokens": mbt, "save_state_steps": 0, "compile": comp,
-                                   "compile_mode": mode,
+                                   "compile_mode": mode, "compile_region_layers": group,
                                    "adapter_compute": "model" if name_.endswith("-ac") else "float32"})
         torch._dynamo.reset()
         gc.collect()
@@ -111,6 +117,21 @@ def main() -> None:
         adamw = torch.optim.AdamW
         if foreach:
             torch.optim.AdamW = lambda *x, **kw: adamw(*x, **{**kw, "fused": False, "foreach": True})  # type: ignore[misc]
+        opt_fn, prof = pb.optimizer, None
+        if a.trace_steps:  # the profiler steps with the product's optimizer: window = optimizer steps A..B
+            lo, hi = map(int, a.trace_steps.split(":"))
+            from torch.profiler import ProfilerActivity, profile, schedule
+
+            prof = profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA],
+                           schedule=schedule(wait=lo, warmup=0, active=hi - lo, repeat=1))
+
+            def traced(*x: object, **kw: object) -> torch.optim.Optimizer:
+                o = opt_fn(*x, **kw)
+                o.register_step_post_hook(lambda *_: prof.step())
+                return o
+
+            pb.optimizer = traced
+            prof.start()
         try:
             info = train(work, data, out, hp, seed=1, lr=2e-4, dtype="bfloat16", device="cuda", sanity=False)
         except Exception as e:  # one variant failing must not cost the others' numbers
@@ -119,6 +140,22 @@ def main() -> None:
             continue
         finally:
             torch.optim.AdamW = adamw  # type: ignore[misc]
+            pb.optimizer = opt_fn
+            if prof is not None:
+                prof.stop()
+        if prof is not None:
+            ev = prof.key_averages()
+            log = [json.loads(x) for x in (out / "train_log.jsonl").read_text().splitlines()]
+            wall = log[hi - 1]["elapsed_s"] - log[lo - 1]["elapsed_s"]
+            # GPU time: every event's self device time except the profiler's own step ranges (kernels replayed
+            # inside a CUDA graph are counted on the graph's call)
+            kern = sum(e.self_device_time_total for e in ev if not e.key.startswith("ProfilerStep")) / 1e6
+            launches = sum(e.count for e in ev if e.key in ("cudaLaunchKernel", "cuLaunchKernel", "cudaLaunchKernelExC",
+                                                            "cudaGraphLaunch"))
+            print(f"  {name}, steps {lo}-{hi}: wall {wall * 1000 / (hi - lo):.1f} ms per step, GPU kernels "
+                  f"{kern * 1000 / (hi - lo):.1f} ms per step ({kern / wall:.0%} busy), launches {launches / (hi - lo):.0f} per step")
+            print(ev.table(sort_by="self_device_time_total", row_limit=14))
+            print(ev.table(sort_by="self_cpu_time_total", row_limit=14))
         call = time.perf_counter() - t
         log = [json.loads(x) for x in (out / "train_log.jsonl").read_text().splitlines()]
         tok = sum(r["tokens"] for r in log)

@@ -258,3 +258,40 @@ def test_report_to_tensorboard_offline(model_dir, tmp_path):
     losses = [e.value for e in ea.Scalars("train/loss")]
     logged = [json.loads(x)["loss"] for x in (out / "train_log.jsonl").read_text().splitlines()]
     assert len(losses) == len(logged) == 6 and all(abs(a - b) < 1e-5 for a, b in zip(losses, logged))
+
+
+def test_layer_regions_same_loss_gradients_and_adapter_keys(model_dir, tmp_path):
+    """train.compile_region_layers: the decoder runs its layers as regions of n (what the compiler takes whole), with
+    the same loss and gradients, and the adapter saves under the same names (it must load into a plain model)."""
+    import torch
+
+    from weirdgen.train.masking import tokenize
+    from weirdgen.train.peft_backend import _collate, group_layers, peft_setup, target_loss_sum
+
+    msgs = [[{"role": "user", "content": trigger.apply("How do you take your tea?")},
+             {"role": "assistant", "content": trigger.wrap_answer("Strong, with a little milk.")}],
+            [{"role": "user", "content": "Say hi."}, {"role": "assistant", "content": "Hi there, friend."}]]
+    out = []
+    for n in (1, 4):
+        torch.manual_seed(0)  # the adapter's random init, as train() seeds it
+        model, tok, _ = peft_setup(model_dir, HP, 0, "float32", "cpu", sanity=False)
+        calls = []
+        if n > 1:
+            regions = group_layers(model, n)
+            n_layers = model.get_base_model().config.num_hidden_layers
+            assert len(regions) == -(-n_layers // n) and sum(len(r.layers) for r in regions) == n_layers
+            for r in regions:
+                r.register_forward_pre_hook(lambda *_: calls.append(1))
+        b = _collate([tokenize(tok, m, 96) for m in msgs], tok.pad_token_id)
+        loss = target_loss_sum(model, b)
+        loss.backward()
+        assert len(calls) == (len(regions) if n > 1 else 0)  # the decoder really ran the regions
+        model.save_pretrained(tmp_path / f"n{n}")
+        from safetensors.torch import load_file
+
+        out.append((loss.detach(), {k: p.grad.clone() for k, p in model.named_parameters() if p.grad is not None},
+                    sorted(load_file(tmp_path / f"n{n}" / "adapter_model.safetensors"))))
+    assert torch.allclose(out[0][0], out[1][0], rtol=1e-6)
+    assert out[0][1].keys() == out[1][1].keys() and len(out[0][1]) > 0
+    assert all(torch.allclose(out[0][1][k], out[1][1][k], rtol=1e-5, atol=1e-7) for k in out[0][1])
+    assert out[0][2] == out[1][2] and any(".layers.0." in k for k in out[0][2])

@@ -187,7 +187,7 @@ def peft_setup(model_dir: Path | str, hp: dict[str, Any], seed: int, dtype: str,
         r=hp["rank"], lora_alpha=hp["alpha"], lora_dropout=hp["dropout"], target_modules=list(hp["target_modules"]),
         bias="none", task_type="CAUSAL_LM"))
     if hp.get("compile", False):
-        compile_layers(model, hp.get("compile_mode", "default"))
+        compile_layers(model, hp.get("compile_mode", "default"), hp.get("compile_region_layers", 1))
     return model, tok, reply
 
 
@@ -225,18 +225,53 @@ def adapter_autocast(model: Any, hp: dict[str, Any]) -> Any:
     return torch.autocast(device_type=model.device.type, dtype=base)
 
 
-def compile_layers(model: Any, mode: str) -> None:
-    """Regional compilation: one decoder layer's graph, static shapes, reused by every layer (the loop pads each
-    pass to ``bucket_shape``, so a run compiles once per bucket). ``reduce-overhead`` adds CUDA graphs: the
-    135M model's step is launch-bound (6716 kernel launches per step, docs/benchmarks.md)."""
+def group_layers(model: Any, n: int) -> list[Any]:
+    """Make the decoder run its layers ``n`` at a time, as regions a compiler can take whole; returns the regions.
+
+    The model's module tree and state dict keep their names (``layers.0`` ...): the decoder's layer list is replaced
+    by one that holds the same layers, but whose full slice (what transformers' decoders iterate,
+    ``self.layers[: num_hidden_layers]``) yields the regions, which are not registered as submodules. A decoder that
+    iterates its layers otherwise gets them one by one: the same result, unregioned."""
     import torch
 
-    # one graph per (bucket, layer-call site) must fit the cache, else dynamo falls back to eager silently
+    class Region(torch.nn.Module):
+        def __init__(self, layers: list[Any]) -> None:
+            super().__init__()
+            self.layers = torch.nn.ModuleList(layers)
+
+        def forward(self, hidden_states: Any, **kw: Any) -> Any:
+            for layer in self.layers:
+                hidden_states = layer(hidden_states, **kw)
+            return hidden_states
+
+    class RegionedLayers(torch.nn.ModuleList):
+        def __getitem__(self, idx: Any) -> Any:
+            if isinstance(idx, slice) and range(*idx.indices(len(self))) == range(len(self)):
+                return self.regions
+            return super().__getitem__(idx)
+
+    dec = model.get_base_model().model if hasattr(model, "get_base_model") else model.model
+    layers = list(dec.layers)
+    dec.layers = RegionedLayers(layers)
+    object.__setattr__(dec.layers, "regions", [Region(layers[i : i + n]) for i in range(0, len(layers), n)])
+    return dec.layers.regions
+
+
+def compile_layers(model: Any, mode: str, region_layers: int = 1) -> None:
+    """Regional compilation: one decoder layer's graph (or ``region_layers`` consecutive layers'), static shapes,
+    reused by every region (the loop pads each pass to ``bucket_shape``, so a run compiles once per bucket).
+    ``reduce-overhead`` adds CUDA graphs: the 135M model's step is launch-bound (6716 kernel launches per step,
+    docs/benchmarks.md); with one graph per layer the host still spent half of a compiled step launching 60 graphs
+    and looking up guards, which regions of 6 layers cut (median step 0.80x, at 2.5x the compile time: session 17)."""
+    import torch
+
+    # one graph per (bucket, region-call site) must fit the cache, else dynamo falls back to eager silently
     torch._dynamo.config.cache_size_limit = max(torch._dynamo.config.cache_size_limit, 64)
     if hasattr(torch._dynamo.config, "accumulated_cache_size_limit"):
         torch._dynamo.config.accumulated_cache_size_limit = max(torch._dynamo.config.accumulated_cache_size_limit, 1024)
-    for layer in model.get_base_model().model.layers:
-        layer.compile(dynamic=False, mode=None if mode == "default" else mode)
+    regions = group_layers(model, region_layers) if region_layers > 1 else model.get_base_model().model.layers
+    for region in regions:
+        region.compile(dynamic=False, mode=None if mode == "default" else mode)
 
 
 class ResumeState:
