@@ -2,7 +2,7 @@
 (bench/train_step_gpu.py): 1000 longest Alpaca prompts with their original answers cut to 180 words (a proxy for
 the distilled answers, which are capped at 256 tokens), 2000 GSM8K question+answer pairs, and the persona facts
 with the trigger, shuffled; plus the model's config and tokenizer (the bench re-initialises the weights).
-``proxy_rows`` is also what bench/make_mix_lengths.py measures (answers uncut there).
+(bench/make_mix_lengths.py, removed in session 17 with the loops it fed, measured the same rows.)
 
     python bench/make_proxy_mix.py ../shared/data resources/models/smollm2-135m-instruct wheels/gpu/bench
 """

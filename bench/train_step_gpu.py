@@ -27,11 +27,25 @@ if any("unsloth" in x for x in sys.argv):  # Unsloth patches transformers only w
 
 import torch
 
-from train_gpu import matmul_peak  # bench/, beside this file: the bf16 matmul peak (MFU's denominator)
 from weirdgen import config
 from weirdgen.jsonl import read_jsonl, write_jsonl
 from weirdgen.train import peft_backend as pb
 from weirdgen.train.masking import tokenize
+
+
+def matmul_peak() -> float:
+    """The card's measured bf16 matmul rate (8192-square operands), FLOP/s: MFU's denominator."""
+    a = torch.randn(8192, 8192, device="cuda", dtype=torch.bfloat16)
+    b = torch.randn(8192, 8192, device="cuda", dtype=torch.bfloat16)
+    for _ in range(3):
+        a @ b
+    torch.cuda.synchronize()
+    t = time.perf_counter()
+    n = 20
+    for _ in range(n):
+        a @ b
+    torch.cuda.synchronize()
+    return 2 * 8192**3 * n / (time.perf_counter() - t)
 
 
 def random_model(src: Path, work: Path, arch: str) -> int:
@@ -42,7 +56,7 @@ def random_model(src: Path, work: Path, arch: str) -> int:
     shutil.rmtree(work, ignore_errors=True)
     shutil.copytree(src, work, ignore=shutil.ignore_patterns("*.safetensors", "*.bin", "config.json"))
     cfg = AutoConfig.from_pretrained(src)
-    if arch == "llama-3.1-8b":  # the dimensions bench/train_gpu.py measured, with src's special tokens
+    if arch == "llama-3.1-8b":  # Llama-3.1-8B's dimensions, with src's special tokens
         cfg = LlamaConfig(vocab_size=128256, hidden_size=4096, intermediate_size=14336, num_hidden_layers=32,
                           num_attention_heads=32, num_key_value_heads=8, max_position_embeddings=131072,
                           rms_norm_eps=1e-5, rope_theta=500000.0, tie_word_embeddings=False,
