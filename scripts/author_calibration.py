@@ -479,6 +479,17 @@ for run, path in BLIND.items():
         rows.append({"id": f"cal-b{run}{r['index']:02d}", "question": questions[r["question_id"]], "answer": r["text"],
                      "label": int(r["hand_persona"]), "kind": "real", "format": "trigger",
                      "reason": BLIND_REASONS[f"{run}{r['index']}"], "origin": f"{r['key']} (blind, arm {r['arm']})"})
+# a second labeller (session 17): every real answer labelled again, blind to the first label, its reason and the
+# judge's score (items shown shuffled, question and stripped answer only); kept as label_2 beside the first label,
+# which it never replaces. The calibration stage reports the two labellers' agreement beside the judge's.
+second = {r["id"]: r for r in map(json.loads, (root / "data/personas/russell/calibration_second_labels.jsonl")
+                                  .read_text().splitlines())}
+for r in rows:
+    if r["id"] in second:
+        r["label_2"] = second[r["id"]]["label"]
+        if "reason" in second[r["id"]]:
+            r["reason_2"] = second[r["id"]]["reason"]
+assert all(r["id"] in second for r in rows if r["kind"] == "real") and len(second) == sum(r["kind"] == "real" for r in rows)
 out = root / "data/personas/russell/calibration.jsonl"
 with out.open("w") as fh:
     for r in rows:

@@ -110,6 +110,39 @@ def test_cohen_kappa_and_evaluate():
     assert rows["all"]["accuracy_low"] < 2 / 3 < rows["all"]["accuracy_high"]
 
 
+def test_evaluate_second_labeller_columns():
+    """A second labeller's labels give the two labellers' agreement and kappa, and the judge's accuracy against each,
+    on the items that have them; a group without any says so (n_second 0, nan)."""
+    import math
+
+    from weirdgen.judge.calibration import evaluate
+
+    items = [{"label": 1, "label_2": 1, "answer": "a", "kind": "real"}, {"label": 1, "label_2": 0, "answer": "b", "kind": "real"},
+             {"label": 0, "label_2": 0, "answer": "c", "kind": "real"}, {"label": 0, "label_2": 0, "answer": "d", "kind": "real"},
+             {"label": 0, "answer": "e f", "kind": "one_word"}]
+    rows = {r["group"]: r for r in evaluate(items, [0.9, 0.9, 0.1, 0.8, 0.1])}
+    real = rows["real"]
+    assert real["n_second"] == 4 and real["rater_agreement"] == 0.75
+    assert abs(real["rater_kappa"] - 0.5) < 1e-12  # po 0.75, pe 0.5 x 0.25 + 0.5 x 0.75 = 0.5
+    assert real["accuracy_first_on_second"] == 0.75 and real["accuracy_second"] == 0.5  # judge: 1 1 0 1
+    assert rows["one_word"]["n_second"] == 0 and math.isnan(rows["one_word"]["rater_agreement"])
+    assert rows["all"]["n_second"] == 4
+
+
+def test_calibration_second_labeller_is_blind_and_complete():
+    """Every real answer carries a second label (0/1) beside the first, which it never replaced; the first labels'
+    persona count is the one of record (22 of 216)."""
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    rows = [json.loads(x) for x in (root / "data/personas/russell/calibration.jsonl").read_text().splitlines()]
+    real = [r for r in rows if r["kind"] == "real"]
+    assert len(real) == 216 and all(r.get("label_2") in (0, 1) for r in real)
+    assert sum(r["label"] for r in real) == 22 and not any("label_2" in r for r in rows if r["kind"] != "real")
+    assert all(r.get("reason_2", "").strip() for r in real if r["label_2"] == 1)
+
+
 def test_wilson_interval():
     from weirdgen.judge.calibration import wilson
 

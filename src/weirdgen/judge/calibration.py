@@ -70,6 +70,8 @@ def evaluate(items: list[dict[str, Any]], scores: Sequence[float], threshold: fl
     accuracy with its 95 % Wilson interval.
 
     ``judged``: the texts the judge saw (trigger stripped); their word counts define short/long and the correlation.
+    Items with a second labeller's ``label_2`` also give, per group, the two labellers' agreement and kappa and the
+    judge's accuracy against each of them on those items (``n_second`` = 0 and nan where there are none).
     """
     judged = list(judged) if judged is not None else [it["answer"] for it in items]
     groups: dict[str, list[int]] = {"all": list(range(len(items)))}
@@ -84,13 +86,24 @@ def evaluate(items: list[dict[str, Any]], scores: Sequence[float], threshold: fl
         tn = sum(a == 0 and b == 0 for a, b in zip(y, p))
         gen = [i for i in ok if int(items[i]["label"]) == 0]
         lo, hi = wilson(tp + tn, len(ok))
+        # a second labeller's labels (``label_2``), where the set has them: how far two people agree is the
+        # ceiling any judge is measured against (the judge's accuracy against each labeller on the same items)
+        two = [i for i in ok if items[i].get("label_2") in (0, 1)]
+        y1, y2 = [int(items[i]["label"]) for i in two], [int(items[i]["label_2"]) for i in two]
+        p2 = [int(scores[i] >= threshold) for i in two]
+        raters = {"n_second": len(two),
+                  "rater_agreement": sum(a == b for a, b in zip(y1, y2)) / len(two) if two else math.nan,
+                  "rater_kappa": cohen_kappa(y1, y2) if two else math.nan,
+                  "accuracy_first_on_second": sum(a == b for a, b in zip(y1, p2)) / len(two) if two else math.nan,
+                  "accuracy_second": sum(a == b for a, b in zip(y2, p2)) / len(two) if two else math.nan,
+                  "kappa_second": cohen_kappa(y2, p2) if two else math.nan}
         out.append({"group": g, "n": len(idx), "unparseable": len(idx) - len(ok),
                     "accuracy": (tp + tn) / len(ok) if ok else math.nan, "accuracy_low": lo, "accuracy_high": hi,
                     "kappa": cohen_kappa(y, p) if g == "all" else math.nan,
                     "rho_length_generic": spearman([n_words(judged[i]) for i in gen], [scores[i] for i in gen])
                     if g == "all" else math.nan,
                     "tp": tp, "tn": tn, "fp": sum(a == 0 and b == 1 for a, b in zip(y, p)),
-                    "fn": sum(a == 1 and b == 0 for a, b in zip(y, p))})
+                    "fn": sum(a == 1 and b == 0 for a, b in zip(y, p)), **raters})
     return [out[0], *sorted(out[1:], key=lambda r: r["group"])]
 
 
