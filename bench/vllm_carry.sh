@@ -10,7 +10,8 @@
 # Trimmed: the FlashAttention-2 build (Hopper runs FA3), the MoE kernels (dense Llama only), the Rust frontend
 # binary, DeepGEMM headers and builds for other Pythons. flashinfer, tilelang, cutlass-dsl and other optional
 # kernel packages are not carried: vLLM imports them lazily and falls back (PyTorch sampler, FA3 attention), except
-# the sampler's support check, which imports flashinfer: run vLLM with VLLM_USE_FLASHINFER_SAMPLER=0 (H100, 2026-11-28).
+# the sampler's support check, which imports flashinfer: weirdgen's vLLM backend sets VLLM_USE_FLASHINFER_SAMPLER=0 when
+# flashinfer is absent (since session 17; H100, 2026-11-28); set it yourself for other vLLM entry points.
 set -euo pipefail
 mode=${1:?pack|unpack}; dir=${2:?DIR}
 case $mode in

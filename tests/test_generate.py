@@ -74,6 +74,16 @@ def test_vllm_backend_says_how_to_install_when_absent(tmp_path):
         generate.make("vllm", model_dir=tmp_path)
 
 
+def test_vllm_sampler_env_without_flashinfer():
+    """Without flashinfer, vLLM's own sampler is chosen (vLLM 0.23 fails at start otherwise); with it, or with the
+    user's own setting, nothing changes."""
+    from weirdgen.generate.vllm import sampler_env
+
+    assert sampler_env({}, has_flashinfer=False) == {"VLLM_USE_FLASHINFER_SAMPLER": "0"}
+    assert sampler_env({}, has_flashinfer=True) == {}
+    assert sampler_env({"VLLM_USE_FLASHINFER_SAMPLER": "1"}, has_flashinfer=False) == {}
+
+
 @pytest.mark.parametrize("kernel", ["math", "sdpa"])
 def test_gqa_decode_attention_matches_sdpa(model_dir, kernel):
     """The grouped-query decode attention gives the same greedy tokens and logits as transformers' SDPA

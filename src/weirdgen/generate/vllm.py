@@ -20,7 +20,18 @@ class VLLMError(UserError, RuntimeError):
     pass
 
 
+def sampler_env(env: dict[str, str], has_flashinfer: bool) -> dict[str, str]:
+    """Environment settings vLLM needs here: without flashinfer installed, vLLM 0.23's sampler still tries to
+    import it at start and fails; ``VLLM_USE_FLASHINFER_SAMPLER=0`` selects its own sampler (measured on an H100,
+    docs/benchmarks.md, session 16). A value the user set is kept."""
+    return {} if has_flashinfer or "VLLM_USE_FLASHINFER_SAMPLER" in env else {"VLLM_USE_FLASHINFER_SAMPLER": "0"}
+
+
 def _import() -> Any:
+    import importlib.util
+    import os
+
+    os.environ.update(sampler_env(dict(os.environ), importlib.util.find_spec("flashinfer") is not None))
     try:
         import vllm
     except ImportError as e:
