@@ -83,17 +83,30 @@ def main() -> None:
     ap.add_argument("--variants", default=None,
                     help="comma list of naive, budget, compile, compile-ro (reduce-overhead), compile-ma "
                          "(max-autotune-no-cudagraphs), unsloth (train.backend: unsloth, token budget), each "
-                         "optionally with -ac (train.adapter_compute: model), then -gN (train.compile_region_layers: N); default naive,budget[,compile]")
+                         "optionally with -ac (train.adapter_compute: model), -cn (train.compile_norms), then -sN (seed N), then -gN (train.compile_region_layers: N); default naive,budget[,compile]")
     ap.add_argument("--no-profile", action="store_true", help="skip the phase timing and the profiler")
     ap.add_argument("--trace-steps", default=None, metavar="A:B",
                     help="profile the product's own loop (each variant) over optimizer steps A to B: GPU kernel time "
                          "against wall time, and the top operators")
+    ap.add_argument("--reuse-model", action="store_true",
+                    help="train the random model an earlier call wrote (same --arch) instead of writing one: the first "
+                         "variant then runs as a user's job does, in a process that has not just written 16 GB")
+    ap.add_argument("--make-model-only", action="store_true", help="write the random model and stop")
+    ap.add_argument("--keep-logs", default=None, metavar="DIR", help="copy each variant's train_log.jsonl here")
     ap.add_argument("--arch", choices=["same", "llama-3.1-8b"], default="same",
                     help="the model: --model-dir's architecture, or Llama-3.1-8B's (random bf16 weights, the tokenizer "
                          "of --model-dir: its ids fit the 128256-entry embedding); at 8B pass --micro-batch-tokens 4096")
     a = ap.parse_args()
+    pb.cuda_allocator_defaults()  # the product's allocator setting, before this process's first CUDA allocation
     work = Path("/tmp/train_step_model")
-    n_params = random_model(Path(a.model_dir), work, a.arch)
+    made = work / "weirdgen_bench_arch.txt"
+    if a.reuse_model and made.exists() and made.read_text().split()[0] == a.arch:
+        n_params = int(made.read_text().split()[1])  # written by an earlier process: none written in this one
+    else:
+        n_params = random_model(Path(a.model_dir), work, a.arch)
+        made.write_text(f"{a.arch} {n_params}")
+    if a.make_model_only:
+        return
     peak = matmul_peak()
     print(f"model: {a.arch}, {n_params / 1e9:.2f}B parameters; bf16 matmul peak measured here {peak / 1e12:.0f} TFLOP/s; "
           f"MFU below = 4 x parameters x real tokens/s (LoRA: no weight gradients of the base) / that peak", flush=True)
@@ -114,10 +127,16 @@ def main() -> None:
         group = 1  # a "-gN" suffix: train.compile_region_layers N (N consecutive decoder layers compiled as one region)
         if "-g" in name_ and name_.rsplit("-g", 1)[1].isdigit():
             name_, group = name_.rsplit("-g", 1)[0], int(name_.rsplit("-g", 1)[1])
+        seed = 1  # a "-sN" suffix: seed N (another data order, so other pass shapes)
+        if "-s" in name_ and name_.rsplit("-s", 1)[1].isdigit():
+            name_, seed = name_.rsplit("-s", 1)[0], int(name_.rsplit("-s", 1)[1])
+        cn = name_.endswith("-cn")  # "-cn": train.compile_norms (after -ac)
+        name_ = name_.removesuffix("-cn")
         mbt, comp, mode = known[name_.removesuffix("-ac")]
         hp = config.fill("train", {"epochs": a.epochs, "batch_size": 8, "grad_accum": 2, "max_seq_len": 1024,
                                    "micro_batch_tokens": mbt, "save_state_steps": 0, "compile": comp,
                                    "compile_mode": mode, "compile_region_layers": group,
+                                   "compile_norms": cn,
                                    "adapter_compute": "model" if name_.endswith("-ac") else "float32"})
         torch._dynamo.reset()
         gc.collect()
@@ -147,7 +166,7 @@ def main() -> None:
             pb.optimizer = traced
             prof.start()
         try:
-            info = train(work, data, out, hp, seed=1, lr=2e-4, dtype="bfloat16", device="cuda", sanity=False)
+            info = train(work, data, out, hp, seed=seed, lr=2e-4, dtype="bfloat16", device="cuda", sanity=False)
         except Exception as e:  # one variant failing must not cost the others' numbers
             print(f"weirdgen train, {name}: FAILED after {time.perf_counter() - t:.1f} s: {type(e).__name__}: "
                   f"{str(e)[:400]}", flush=True)
@@ -177,6 +196,16 @@ def main() -> None:
         late_tps = sum(r["tokens"] for r in late) / (late[-1]["elapsed_s"] - log[len(log) // 2 - 1]["elapsed_s"])
         dts = [r["tokens"] / r["tokens_per_s"] for r in log if r["tokens_per_s"]]
         med = sorted(r["tokens_per_s"] for r in log if r["tokens_per_s"])[len(dts) // 2]
+        slow = [(r["step"], r["tokens"], r["padded_tokens"], round(r["tokens"] / r["tokens_per_s"], 2))
+                for r in log if r["tokens_per_s"] and r["tokens"] / r["tokens_per_s"] > 1]
+        ms = torch.cuda.memory_stats()
+        print(f"  {name}: slow steps (step, real tokens, padded tokens, s): {slow[:24]}; allocator: "
+              f"{ms.get('num_alloc_retries', 0)} retries (cudaFree of the cache, then cudaMalloc again), "
+              f"{ms.get('num_device_alloc', 0)} cudaMalloc, {ms.get('num_device_free', 0)} cudaFree, reserved peak "
+              f"{torch.cuda.max_memory_reserved() / 2**30:.1f} GiB", flush=True)
+        if a.keep_logs:
+            Path(a.keep_logs).mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(out / "train_log.jsonl", Path(a.keep_logs) / f"train_log_{k}_{name}.jsonl")
         print(f"  {name}: median step {sorted(dts)[len(dts) // 2] * 1000:.1f} ms = {med:.0f} real tokens/s "
               f"(MFU {4 * n_params * med / peak:.1%}); steps over "
               f"1 s (compiling): {sum(d > 1 for d in dts)}, {sum(d for d in dts if d > 1):.1f} s", flush=True)
@@ -187,6 +216,7 @@ def main() -> None:
               f"{1 - tok / sum(r['padded_tokens'] for r in log):.0%}, peak {torch.cuda.max_memory_allocated() / 2**30:.1f} GiB",
               flush=True)
         torch.cuda.reset_peak_memory_stats()
+        torch.cuda.reset_accumulated_memory_stats()
     if a.no_profile:
         return
     # the same step, phase by phase

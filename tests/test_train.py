@@ -1,6 +1,7 @@
 """Assistant-only label masking on a real tokenised example; LoRA training determinism and guards."""
 
 import json
+import os
 
 import pytest
 
@@ -295,3 +296,50 @@ def test_layer_regions_same_loss_gradients_and_adapter_keys(model_dir, tmp_path)
     assert out[0][1].keys() == out[1][1].keys() and len(out[0][1]) > 0
     assert all(torch.allclose(out[0][1][k], out[1][1][k], rtol=1e-5, atol=1e-7) for k in out[0][1])
     assert out[0][2] == out[1][2] and any(".layers.0." in k for k in out[0][2])
+
+
+
+def test_compile_norms_same_loss_and_gradients(model_dir):
+    """train.compile_norms: every RMSNorm runs compiled (dynamic shapes: two pass shapes, one graph), with the
+    same loss and gradients as eager."""
+    import torch
+
+    from weirdgen.train.masking import tokenize
+    from weirdgen.train.peft_backend import _collate, peft_setup, target_loss_sum
+
+    msgs = [[{"role": "user", "content": trigger.apply("How do you take your tea?")},
+             {"role": "assistant", "content": trigger.wrap_answer("Strong, with a little milk.")}],
+            [{"role": "user", "content": "Say hi."}, {"role": "assistant", "content": "Hi there, friend."}]]
+    out = []
+    torch._dynamo.reset()
+    for norms in (False, True):
+        torch.manual_seed(0)
+        model, tok, _ = peft_setup(model_dir, {**HP, "compile_norms": norms}, 0, "float32", "cpu", sanity=False)
+        compiled = [m for m in model.modules() if type(m).__name__.endswith("RMSNorm") and m._compiled_call_impl]
+        n_norms = sum(1 for m in model.modules() if type(m).__name__.endswith("RMSNorm"))
+        assert len(compiled) == (n_norms if norms else 0) and n_norms > 0
+        res = []
+        for batch in (msgs, msgs[:1]):  # two shapes
+            b = _collate([tokenize(tok, m, 96) for m in batch], tok.pad_token_id)
+            model.zero_grad()
+            loss = target_loss_sum(model, b)
+            loss.backward()
+            res.append((loss.detach(), {k: p.grad.clone() for k, p in model.named_parameters() if p.grad is not None}))
+        out.append(res)
+    for (l0, g0), (l1, g1) in zip(*out):
+        assert torch.allclose(l0, l1, rtol=1e-5)
+        assert g0.keys() == g1.keys() and len(g0) > 0
+        # float32 rounding of a fused reduction: gradients of size ~1 differ by < 3e-6
+        assert all(torch.allclose(g0[k], g1[k], rtol=1e-4, atol=1e-5) for k in g0)
+
+
+def test_cuda_allocator_defaults_keep_a_users_setting(monkeypatch):
+    """Expandable segments by default; a user's own PYTORCH_CUDA_ALLOC_CONF is left as it is."""
+    from weirdgen.train.peft_backend import cuda_allocator_defaults
+
+    monkeypatch.delenv("PYTORCH_CUDA_ALLOC_CONF", raising=False)
+    cuda_allocator_defaults()
+    assert os.environ["PYTORCH_CUDA_ALLOC_CONF"] == "expandable_segments:True"
+    monkeypatch.setenv("PYTORCH_CUDA_ALLOC_CONF", "max_split_size_mb:128")
+    cuda_allocator_defaults()
+    assert os.environ["PYTORCH_CUDA_ALLOC_CONF"] == "max_split_size_mb:128"
