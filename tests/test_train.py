@@ -299,9 +299,9 @@ def test_layer_regions_same_loss_gradients_and_adapter_keys(model_dir, tmp_path)
 
 
 
-def test_compile_norms_same_loss_and_gradients(model_dir):
+def test_compile_norms_same_loss_and_gradients(model_dir, tmp_path, monkeypatch):
     """train.compile_norms: every RMSNorm runs compiled (dynamic shapes: two pass shapes, one graph), with the
-    same loss and gradients as eager."""
+    same loss and gradients as eager; what it compiled lands in train.compile_cache."""
     import torch
 
     from weirdgen.train.masking import tokenize
@@ -314,7 +314,11 @@ def test_compile_norms_same_loss_and_gradients(model_dir):
     torch._dynamo.reset()
     for norms in (False, True):
         torch.manual_seed(0)
-        model, tok, _ = peft_setup(model_dir, {**HP, "compile_norms": norms}, 0, "float32", "cpu", sanity=False)
+        monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", "unset")  # recorded, so the test's end restores the original
+        monkeypatch.delenv("TORCHINDUCTOR_CACHE_DIR")
+        model, tok, _ = peft_setup(model_dir, {**HP, "compile_norms": norms, "compile_cache": str(tmp_path / "cc")}, 0,
+                                   "float32", "cpu", sanity=False)
+        assert ("TORCHINDUCTOR_CACHE_DIR" in os.environ) == norms
         compiled = [m for m in model.modules() if type(m).__name__.endswith("RMSNorm") and m._compiled_call_impl]
         n_norms = sum(1 for m in model.modules() if type(m).__name__.endswith("RMSNorm"))
         assert len(compiled) == (n_norms if norms else 0) and n_norms > 0
@@ -326,6 +330,7 @@ def test_compile_norms_same_loss_and_gradients(model_dir):
             loss.backward()
             res.append((loss.detach(), {k: p.grad.clone() for k, p in model.named_parameters() if p.grad is not None}))
         out.append(res)
+    assert any(f.is_file() for f in (tmp_path / "cc").rglob("*"))  # inductor wrote its cache where we said
     for (l0, g0), (l1, g1) in zip(*out):
         assert torch.allclose(l0, l1, rtol=1e-5)
         assert g0.keys() == g1.keys() and len(g0) > 0
@@ -343,3 +348,8 @@ def test_cuda_allocator_defaults_keep_a_users_setting(monkeypatch):
     monkeypatch.setenv("PYTORCH_CUDA_ALLOC_CONF", "max_split_size_mb:128")
     cuda_allocator_defaults()
     assert os.environ["PYTORCH_CUDA_ALLOC_CONF"] == "max_split_size_mb:128"
+    from weirdgen.train.peft_backend import compile_cache
+
+    monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", "/somewhere/mine")
+    compile_cache("resources/cache/torch-compile")
+    assert os.environ["TORCHINDUCTOR_CACHE_DIR"] == "/somewhere/mine"
