@@ -206,8 +206,8 @@ def cuda_allocator_defaults() -> None:
 def compile_cache(path: str | None) -> None:
     """``train.compile_cache``: where torch.compile keeps what it compiled (inductor's graphs and Triton's kernels),
     unless the user set ``TORCHINDUCTOR_CACHE_DIR``; None leaves torch's default (``/tmp/torchinductor_$USER``, lost
-    with a cluster node's /tmp). A job that finds the graphs there skips most of its compilation: 135M on an H100,
-    579 steps, 134 s cold against 56 s warm (docs/benchmarks.md); on this project's CPU, a job of one compiled step 39.0 s
+    with a cluster node's /tmp). A job that finds the graphs there skips most of its compilation: 135M on an H200,
+    579 steps, 134 s cold against 56 s warm (docs/benchmarks.md, session 12); on this project's CPU, a job of one compiled step 39.0 s
     cold against 16.5 s warm (``bench/compile_cache_cpu.py``). The cache is keyed by the graphs, the torch version
     and the device, and written atomically, so jobs may share it."""
     if path:
