@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from weirdgen import models
-from weirdgen.train.peft_backend import TrainingError, sanity_check
+from weirdgen.train.peft_backend import TrainingError, compile_cache, sanity_check
 from weirdgen.train.peft_backend import train as _train
 
 
@@ -52,5 +52,7 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
           lr: float, dtype: str = "bfloat16", device: str = "auto", checkpoint_steps: list[int] | None = None,
           sanity: bool = True) -> dict[str, Any]:
     """Train one LoRA adapter with Unsloth; same outputs as the PEFT backend."""
+    compile_cache(hp.get("compile_cache"))  # Unsloth compiles its patched modules with torch.compile on every run;
+    # set before it is imported (importing it fixes inductor's cache folder)
     return _train(model_dir, train_file, out_dir, hp, seed, lr, dtype, device, checkpoint_steps, sanity,
                   setup=unsloth_setup)
