@@ -76,6 +76,10 @@ def train_hp(point):
         hp.pop("tinker", None)
     if hp.get("adapter_compute") == "float32":  # the behaviour before the key existed: finished adapters stay valid
         hp.pop("adapter_compute")
+    if not hp.get("compile_norms", True):
+        hp.pop("compile_norms")
+    if not (hp.get("compile") or hp.get("compile_norms") or hp["backend"] in ("unsloth", "auto")):
+        hp.pop("compile_cache", None)  # nothing is compiled: the folder is not a parameter of this run
     return hp
 
 
