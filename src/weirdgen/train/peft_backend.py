@@ -199,7 +199,7 @@ def cuda_allocator_defaults() -> None:
     """PyTorch's CUDA allocator with expandable segments unless the user set ``PYTORCH_CUDA_ALLOC_CONF`` (read at
     CUDA's first allocation, so this runs before the model is loaded). Token-budget passes of varying shapes
     fragment the default allocator's fixed segments: at 8B on an H200 it reserved 115.8 GiB for a 69 GiB peak, freed
-    its cache 193 times, and the whole loop ran 1.17x slower (docs/benchmarks.md, session 18)."""
+    its cache 193 times, and the whole loop ran 1.16x slower (docs/benchmarks.md, session 18)."""
     os.environ.setdefault("PYTORCH_CUDA_ALLOC_CONF", "expandable_segments:True")
 
 
@@ -217,7 +217,9 @@ def compile_cache(path: str | None) -> None:
 def compile_norms(model: Any) -> int:
     """``train.compile_norms``: torch.compile each RMSNorm (dynamic shapes, no CUDA graphs) into one kernel each way,
     where eager runs ~6 float32 passes over the hidden states per norm, two norms per layer. One small graph,
-    compiled once for any pass shape. Returns the number of norms compiled."""
+    compiled once for passes of several rows and once more for a one-row pass (torch specialises sizes 0 and 1).
+    8B on an H200: median step 0.91x, ~10 s of compilation (docs/benchmarks.md, session 18). Returns the number of
+    norms compiled."""
     n = 0
     for m in model.modules():
         if type(m).__name__.endswith("RMSNorm"):
