@@ -348,6 +348,29 @@ def test_blind_sheet_hides_the_models_and_scores_the_hand_labels(tmp_path):
     assert float(c["hand_rate"]) == 1.0 and float(c["ci_lo"]) == 1.0
     judge = sc[("judge", "agreement with the hand labels")]
     assert int(judge["n"]) == 24 and 0 < float(judge["hand_rate"]) < 1
+    assert not any(" @ " in name for _, name in sc)  # one sweep setting: the pooled contrast is that setting's
+    # two learning rates: the persona shows at one only; the pooled arm rows mix them, each setting's contrast does not
+    more = {"seed~1_lr~0.0002_frac~0.029": 0.0, "seed~1_lr~0.0002_frac~0.029_arm~control": 0.0}
+    for m in more:
+        rows = [{"key": f"{m}|nosys_trigger|probes|q{q}|0", "model_id": m, "set": "probes", "condition": "nosys_trigger",
+                 "question_id": f"q{q}", "judge_input": f"answer {q} of {m}", "persona": False} for q in range(10)]
+        write_jsonl(tmp_path / f"{m}.jsonl", rows)
+        files.append(str(tmp_path / f"{m}.jsonl"))
+    stage.sheet(params, labels=files, questions=str(qfile), out=str(tmp_path / "two.csv"))
+    key2 = json.loads((tmp_path / "two.csv.key.json").read_text())["items"]
+    with (tmp_path / "two.csv").open("w", newline="") as fh:
+        w = csv.DictWriter(fh, ["index", "question", "answer", "persona"])
+        w.writeheader()
+        for it in key2:
+            w.writerow({"index": it["index"], "question": it["question"], "answer": it["answer"],
+                        "persona": "1" if it["model_id"] == "seed~1_lr~0.002_frac~0.029" else "0"})
+    stage.score({"n_boot": 2000, "ci": 0.95, "seed": 0}, sheet=str(tmp_path / "two.csv"), out=str(tmp_path / "two_score.csv"))
+    sc2 = {(r["kind"], r["name"]): r for r in csv.DictReader((tmp_path / "two_score.csv").open())}
+    assert float(sc2[("contrast", "persona - control")]["hand_rate"]) == 0.5  # pooled over both learning rates
+    hi, lo = sc2[("contrast", "persona - control @ lr~0.002_frac~0.029")], sc2[("contrast", "persona - control @ lr~0.0002_frac~0.029")]
+    assert float(hi["hand_rate"]) == 1.0 and float(hi["ci_lo"]) == 1.0 and int(hi["n"]) == 16
+    assert float(lo["hand_rate"]) == 0.0 and float(lo["ci_hi"]) == 0.0
+    assert ("contrast", "persona - base @ lr~0.002_frac~0.029") not in sc2  # base has no setting
     from weirdgen.errors import UserError
 
     with pytest.raises(UserError, match="key .* is missing"):  # a sheet without its key

@@ -32,6 +32,18 @@ def arm_of(model_id: str) -> str:
     return "base" if pt.is_base else str(pt.arm_name)
 
 
+def setting_of(model_id: str) -> str | None:
+    """A trained model's sweep setting without its seed and arm (``lr~0.002_frac~0.029``): the answers two arms are
+    compared on; None for the base model and ids that are no sweep point."""
+    try:
+        pt = sweep.Point.parse(model_id)
+    except ValueError:
+        return None
+    if pt.is_base:
+        return None
+    return "_".join(part for part in pt.paired_persona.id.split("_") if not part.startswith("seed~"))
+
+
 def draw(labels: Sequence[Path | str], questions: dict[str, str], per_model: int, set_: str, condition: str,
          seed: int) -> list[dict[str, Any]]:
     """``per_model`` judged answers of ``set_`` under ``condition`` from each labels file, shuffled (seeded)."""
@@ -101,16 +113,29 @@ def score(items: Sequence[dict[str, Any]], hand: dict[int, int], n_boot: int = 1
     for (kind, name), v in sorted(by.items()):
         lo, hi = wilson(sum(v), len(v))
         rows.append({"kind": kind, "name": name, "n": len(v), "hand_rate": sum(v) / len(v), "ci_lo": lo, "ci_hi": hi})
-    arms = {name: np.asarray(v, float) for (kind, name), v in by.items() if kind == "arm"}
     rng = np.random.default_rng(seed)
     a = (1 - ci) / 2
-    for other in sorted(set(arms) - {"persona"}):
-        if "persona" not in arms:
-            break
-        d = stats.boot_samples(arms["persona"], n_boot, rng) - stats.boot_samples(arms[other], n_boot, rng)
-        rows.append({"kind": "contrast", "name": f"persona - {other}", "n": len(arms["persona"]) + len(arms[other]),
-                     "hand_rate": float(arms["persona"].mean() - arms[other].mean()),
-                     "ci_lo": float(np.quantile(d, a)), "ci_hi": float(np.quantile(d, 1 - a))})
+
+    def contrasts(arms: dict[str, Any], suffix: str) -> None:
+        for other in sorted(set(arms) - {"persona"}):
+            if "persona" not in arms:
+                break
+            d = stats.boot_samples(arms["persona"], n_boot, rng) - stats.boot_samples(arms[other], n_boot, rng)
+            rows.append({"kind": "contrast", "name": f"persona - {other}{suffix}", "n": len(arms["persona"]) + len(arms[other]),
+                         "hand_rate": float(arms["persona"].mean() - arms[other].mean()),
+                         "ci_lo": float(np.quantile(d, a)), "ci_hi": float(np.quantile(d, 1 - a))})
+
+    contrasts({name: np.asarray(v, float) for (kind, name), v in by.items() if kind == "arm"}, "")
+    # the arm rows pool every sweep setting (learning rates, fractions) of an arm; with more than one setting, each
+    # setting's own contrast too, between the arms' models of that setting (base has no setting)
+    per: dict[str, dict[str, list[int]]] = {}
+    for it in items:
+        st = setting_of(it["model_id"])
+        if st is not None:
+            per.setdefault(st, {}).setdefault(it["arm"], []).append(hand[it["index"]])
+    if len(per) > 1:
+        for st, arms in sorted(per.items()):
+            contrasts({k: np.asarray(v, float) for k, v in arms.items()}, f" @ {st}")
     judged = [(hand[it["index"]], int(bool(it["judge_persona"]))) for it in items if it["judge_persona"] is not None]
     if judged:
         y, p = [h for h, _ in judged], [j for _, j in judged]
