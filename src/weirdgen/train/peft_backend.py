@@ -186,7 +186,7 @@ def peft_setup(model_dir: Path | str, hp: dict[str, Any], seed: int, dtype: str,
     model = get_peft_model(model, LoraConfig(
         r=hp["rank"], lora_alpha=hp["alpha"], lora_dropout=hp["dropout"], target_modules=list(hp["target_modules"]),
         bias="none", task_type="CAUSAL_LM"))
-    if hp.get("compile", False) or hp.get("compile_norms", False):
+    if compiles(hp):  # again here for a set-up run by hand (train() has set it before the model loaded)
         compile_cache(hp.get("compile_cache"))
     if hp.get("compile_norms", False):
         compile_norms(model)
@@ -201,6 +201,11 @@ def cuda_allocator_defaults() -> None:
     fragment the default allocator's fixed segments: at 8B on an H200 it reserved 115.8 GiB for a 69 GiB peak, freed
     its cache 193 times, and the whole loop ran 1.16x slower (docs/benchmarks.md, session 18)."""
     os.environ.setdefault("PYTORCH_CUDA_ALLOC_CONF", "expandable_segments:True")
+
+
+def compiles(hp: dict[str, Any]) -> bool:
+    """Whether the PEFT set-up compiles anything (train.compile or train.compile_norms)."""
+    return bool(hp.get("compile", False) or hp.get("compile_norms", False))
 
 
 def compile_cache(path: str | None) -> None:
@@ -467,7 +472,7 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
     from tqdm import tqdm
 
     cuda_allocator_defaults()
-    if hp.get("compile", False) or hp.get("compile_norms", False):
+    if compiles(hp):
         compile_cache(hp.get("compile_cache"))  # before the model loads: loading imports torch's inductor, which
         # then fixes its cache folder (torch's default) in the environment
     out = Path(out_dir)
