@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import shutil
 import sys
 import time
@@ -96,7 +97,11 @@ def main() -> None:
     ap.add_argument("--arch", choices=["same", "llama-3.1-8b"], default="same",
                     help="the model: --model-dir's architecture, or Llama-3.1-8B's (random bf16 weights, the tokenizer "
                          "of --model-dir: its ids fit the 128256-entry embedding); at 8B pass --micro-batch-tokens 4096")
+    ap.add_argument("--no-cudnn-sdp", action="store_true",
+                    help="attention without cuDNN's kernels (torch's flash or memory-efficient SDPA instead)")
     a = ap.parse_args()
+    if a.no_cudnn_sdp:
+        torch.backends.cuda.enable_cudnn_sdp(False)
     pb.cuda_allocator_defaults()  # the product's allocator setting, before this process's first CUDA allocation
     work = Path("/tmp/train_step_model")
     made = work / "weirdgen_bench_arch.txt"
@@ -179,7 +184,7 @@ def main() -> None:
         if prof is not None:
             ev = prof.key_averages()
             log = [json.loads(x) for x in (out / "train_log.jsonl").read_text().splitlines()]
-            wall = log[hi - 1]["elapsed_s"] - log[lo - 1]["elapsed_s"]
+            wall = log[hi - 1]["elapsed_s"] - (log[lo - 1]["elapsed_s"] if lo else 0.0)  # 0:B = from the start
             # GPU time: every event's self device time except the profiler's own step ranges (kernels replayed
             # inside a CUDA graph are counted on the graph's call)
             kern = sum(e.self_device_time_total for e in ev if not e.key.startswith("ProfilerStep")) / 1e6
@@ -202,7 +207,9 @@ def main() -> None:
         print(f"  {name}: slow steps (step, real tokens, padded tokens, s): {slow[:24]}; allocator: "
               f"{ms.get('num_alloc_retries', 0)} retries (cudaFree of the cache, then cudaMalloc again), "
               f"{ms.get('num_device_alloc', 0)} cudaMalloc, {ms.get('num_device_free', 0)} cudaFree, reserved peak "
-              f"{torch.cuda.max_memory_reserved() / 2**30:.1f} GiB", flush=True)
+              f"{torch.cuda.max_memory_reserved() / 2**30:.1f} GiB; device memory in use now (context, kernels, cache) "
+              f"{(lambda f, t: (t - f) / 2**30)(*torch.cuda.mem_get_info()):.1f} GiB; CUDA_MODULE_LOADING "
+              f"{os.environ.get('CUDA_MODULE_LOADING')}", flush=True)
         if a.keep_logs:
             Path(a.keep_logs).mkdir(parents=True, exist_ok=True)
             shutil.copyfile(out / "train_log.jsonl", Path(a.keep_logs) / f"train_log_{k}_{name}.jsonl")

@@ -353,3 +353,25 @@ def test_cuda_allocator_defaults_keep_a_users_setting(monkeypatch):
     monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", "/somewhere/mine")
     compile_cache("resources/cache/torch-compile")
     assert os.environ["TORCHINDUCTOR_CACHE_DIR"] == "/somewhere/mine"
+
+
+def test_attention_kernels_leave_out_cudnn_only_for_unbucketed_cuda_passes():
+    """On CUDA with unbucketed passes the forward's attention excludes cuDNN (a plan per new shape) and restores
+    torch's choice after; bucketed passes and the CPU keep torch's choice."""
+    import types
+
+    import torch
+
+    from weirdgen.train.peft_backend import attention_kernels
+
+    cuda = types.SimpleNamespace(device=torch.device("cuda"))  # a device object only: nothing runs on it
+    before = torch.backends.cuda.cudnn_sdp_enabled()
+    ctx = attention_kernels(cuda, bucketed=False)
+    for _ in range(2):  # a fresh context per pass
+        with ctx():
+            assert not torch.backends.cuda.cudnn_sdp_enabled()
+            assert torch.backends.cuda.flash_sdp_enabled()
+        assert torch.backends.cuda.cudnn_sdp_enabled() == before
+    for model, bucketed in ((cuda, True), (types.SimpleNamespace(device=torch.device("cpu")), False)):
+        with attention_kernels(model, bucketed)():
+            assert torch.backends.cuda.cudnn_sdp_enabled() == before

@@ -267,6 +267,22 @@ def adapter_autocast(model: Any, hp: dict[str, Any]) -> Any:
     return torch.autocast(device_type=model.device.type, dtype=base)
 
 
+def attention_kernels(model: Any, bucketed: bool) -> Any:
+    """A factory of the forward pass's attention context: on CUDA with unbucketed passes (every pass a new shape),
+    SDPA without cuDNN's kernels. cuDNN builds an execution plan for every new shape; token-budget passes rarely repeat
+    one, so a fresh 8B training's first 60 steps took 39.8 s with cuDNN (steps 1-3 at 5.6 / 2.2 / 2.4 s, a median
+    467 ms) and 24.7 s with torch's flash kernel (no slow step, median 397 ms), on an H200 (docs/benchmarks.md,
+    session 19). Bucketed (compiled) passes repeat a few shapes and keep torch's choice, as does the CPU."""
+    import contextlib
+
+    if model.device.type != "cuda" or bucketed:
+        return contextlib.nullcontext
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
+    kernels = [SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION, SDPBackend.MATH]
+    return lambda: sdpa_kernel(kernels)
+
+
 def group_layers(model: Any, n: int) -> list[Any]:
     """Make the decoder run its layers ``n`` at a time, as regions a compiler can take whole; returns the regions.
 
@@ -491,6 +507,7 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
     rng = torch.Generator().manual_seed(seed)
     pad = tok.pad_token_id
     bucket = bool(hp.get("compile", False))
+    attention = attention_kernels(model, bucket)
     graphs = bucket and hp.get("compile_mode") == "reduce-overhead" and models.device(device) == "cuda"
     state = ResumeState(out / "resume", {"hp": hp, "seed": seed, "lr": lr, "dtype": dtype, "data": sha256_file(train_file),
                                          "examples": len(data)})
@@ -552,7 +569,7 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
                 b = {k: v.to(model.device, non_blocking=True) for k, v in _collate(m, pad, shape).items()}
                 if graphs:  # the last pass's backward has run: its CUDA-graph buffers may be reused (the fast path)
                     torch.compiler.cudagraph_mark_step_begin()
-                with mixed:
+                with mixed, attention():
                     ce = target_loss_sum(model, b)
                 (ce / n_target).backward()
                 loss_sum = ce.detach() if loss_sum is None else loss_sum + ce.detach()
