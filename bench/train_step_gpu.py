@@ -99,9 +99,15 @@ def main() -> None:
                          "of --model-dir: its ids fit the 128256-entry embedding); at 8B pass --micro-batch-tokens 4096")
     ap.add_argument("--no-cudnn-sdp", action="store_true",
                     help="attention without cuDNN's kernels (torch's flash or memory-efficient SDPA instead)")
+    ap.add_argument("--torch-attention", action="store_true",
+                    help="the baseline: torch's own attention choice (cuDNN on Hopper) where the product leaves cuDNN out")
     a = ap.parse_args()
     if a.no_cudnn_sdp:
         torch.backends.cuda.enable_cudnn_sdp(False)
+    if a.torch_attention:
+        import contextlib
+
+        pb.attention_kernels = lambda model, bucketed: contextlib.nullcontext
     pb.cuda_allocator_defaults()  # the product's allocator setting, before this process's first CUDA allocation
     work = Path("/tmp/train_step_model")
     made = work / "weirdgen_bench_arch.txt"
