@@ -272,7 +272,8 @@ def attention_kernels(model: Any, bucketed: bool) -> Any:
     SDPA without cuDNN's kernels. cuDNN builds an execution plan for every new shape; token-budget passes rarely repeat
     one, so a fresh 8B training's first 60 steps took 39.8 s with cuDNN (steps 1-3 at 5.6 / 2.2 / 2.4 s, a median
     467 ms) and 24.7 s with torch's flash kernel (no slow step, median 397 ms); at 135M a whole epoch 57.0 against
-    32.1 s, on an H200 (docs/benchmarks.md, session 19). Bucketed (compiled) passes repeat a few shapes and keep torch's choice, as does the CPU."""
+    32.1 s, on an H200 (docs/benchmarks.md, session 19). Bucketed (compiled) passes repeat a few shapes and keep
+    torch's choice, as does the CPU."""
     import contextlib
 
     if model.device.type != "cuda" or bucketed:
