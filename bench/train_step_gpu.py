@@ -97,13 +97,9 @@ def main() -> None:
     ap.add_argument("--arch", choices=["same", "llama-3.1-8b"], default="same",
                     help="the model: --model-dir's architecture, or Llama-3.1-8B's (random bf16 weights, the tokenizer "
                          "of --model-dir: its ids fit the 128256-entry embedding); at 8B pass --micro-batch-tokens 4096")
-    ap.add_argument("--no-cudnn-sdp", action="store_true",
-                    help="attention without cuDNN's kernels (torch's flash or memory-efficient SDPA instead)")
     ap.add_argument("--torch-attention", action="store_true",
                     help="the baseline: torch's own attention choice (cuDNN on Hopper) where the product leaves cuDNN out")
     a = ap.parse_args()
-    if a.no_cudnn_sdp:
-        torch.backends.cuda.enable_cudnn_sdp(False)
     if a.torch_attention:
         import contextlib
 
