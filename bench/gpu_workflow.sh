@@ -9,7 +9,7 @@
 #   bench/gpu_workflow.sh install             # there: join the parts, check the wheels, install what is missing
 #                                             #   into /tmp/gw/site (--no-deps, no index)
 #   GW_UNSLOTH=1 bench/gpu_workflow.sh pack   # also Unsloth and what it imports that the device lacks (~89 MB), in
-#                                             #   their own parts wheels/gpu/u0..uN (carried only when wanted)
+#                                             #   their own parts wheels/gpu/u0..uN of 46 MiB (carried only when wanted; 60 MiB parts plus the ~6 MB working tree overran a call's 64 MiB)
 #   bench/gpu_workflow.sh install-unsloth     # there, after staging the u parts: install those wheels likewise
 #   bench/gpu_workflow.sh run CONFIG SECONDS  # there: the workflow in /tmp/gw/wg (results kept between calls:
 #                                             #   Snakemake reruns only what is missing or stale), stopped cleanly
@@ -87,7 +87,7 @@ pack)
       diffusers==0.42.1
     (cd "$out/xu" && sha256sum ./*.whl > wheels.sha256)
     n=0
-    tar -C "$out/xu" -cf - . | split -b 60M -d - "$out/upart."
+    tar -C "$out/xu" -cf - . | split -b 46M -d - "$out/upart."
     for f in "$out"/upart.*; do mkdir -p "$out/u$n"; mv "$f" "$out/u$n/"; n=$((n + 1)); done
     rm -rf "$out/xu"
   fi
