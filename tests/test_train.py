@@ -75,6 +75,15 @@ def test_token_budget_micro_batches_same_step_semantics(model_dir, tmp_path):
     assert [len(m) for m in micro_batches(ex, 2, None)] == [2, 2]
     assert [len(m) for m in micro_batches(ex, 2, 27)] == [2, 1, 1]  # 3 rows x 10 > 27; a row over budget runs alone
     assert [len(m) for m in micro_batches(ex, 2, 10_000)] == [4]
+    # a step sorted longest first whose greedy cut leaves one row alone (15 x 513 fits 8192, 16 x 513 does not): the
+    # last pass takes one row from the one before, so no pass has a batch dimension of 1 (a torch.compile recompile)
+    step = [{"input_ids": [0] * n} for n in [513] + [400] * 14 + [360]]
+    cut = micro_batches(step, 8, 8192)
+    assert [len(m) for m in cut] == [14, 2]
+    assert [d for m in cut for d in m] == step  # the same examples in the same order
+    assert all(len(m) * max(len(d["input_ids"]) for d in m) <= 8192 for m in cut)
+    alone = [{"input_ids": [0] * n} for n in (5000, 3000)]  # unavoidable: two rows of these exceed the budget
+    assert [len(m) for m in micro_batches(alone, 8, 8192)] == [1, 1]
     data = _data(tmp_path)
     info = train(model_dir, data, tmp_path / "fixed", HP, seed=1, lr=1e-3, sanity=False)
     packed = train(model_dir, data, tmp_path / "packed", {**HP, "micro_batch_tokens": 4096}, seed=1, lr=1e-3, sanity=False)
