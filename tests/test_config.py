@@ -1,5 +1,6 @@
 """Config validation: defaults filled, violations name the key."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -68,3 +69,22 @@ def test_numbers_given_as_text_are_explained_by_their_cause():
     assert "sweep.lr.0: '2e-4' is a string, not a number (YAML reads exponents without a dot as text); write 2.0e-4" in msg
     assert "prompts.n_math: '2000' is a string, not a number (quoted in YAML, or given as a nested --config value" in msg
     assert "control.instruction: 'Answer briefly.' is not allowed: use a text with {question}" in msg
+
+
+def test_stage_params_by_hand_errors_name_the_key(tmp_path, capsys):
+    """A stage run by hand with incomplete or malformed --params exits 2 with one line naming the command and the
+    missing key's path (it was a bare KeyError traceback); a probe for an optional key still sees a KeyError."""
+    from weirdgen.cli import _params, main
+
+    assert main(["train", "--params", "{}", "--model", "m", "--data", "d", "--out", str(tmp_path / "a")]) == 2
+    assert "weirdgen train --params: no key 'hp'" in capsys.readouterr().err
+    p = _params('{"hp": {"lr": 1}}', "train")
+    with pytest.raises(KeyError, match="no key 'hp.epochs'"):
+        p["hp"]["epochs"]
+    assert p["hp"].get("epochs") is None and p["hp"]["lr"] == 1 and json.loads(json.dumps(p)) == {"hp": {"lr": 1}}
+    bad = tmp_path / "p.json"
+    bad.write_text('{"hp": ')
+    assert main(["train", "--params", f"@{bad}", "--model", "m", "--data", "d", "--out", str(tmp_path / "b")]) == 2
+    assert f"{bad}: not JSON (line 1, column 8" in capsys.readouterr().err
+    assert main(["mix", "--params", "[1]", "--persona", "p", "--aligned", "a", "--out", str(tmp_path / "c")]) == 2
+    assert "a JSON object is expected, got list" in capsys.readouterr().err

@@ -113,8 +113,40 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
-def _params(s: str) -> dict[str, Any]:
-    return json.loads(Path(s[1:]).read_text() if s.startswith("@") else s)
+class Params(dict):  # type: ignore[type-arg]
+    """A stage's ``--params``: a key the stage needs and the JSON lacks is a one-line error naming the command and the
+    key's path, not a traceback (the rules write complete parameters; a user running a stage by hand may not)."""
+
+    def __init__(self, data: dict[str, Any], cmd: str, where: str = "") -> None:
+        super().__init__({k: Params(v, cmd, f"{where}{k}.") if isinstance(v, dict) else v for k, v in data.items()})
+        self._cmd, self._where = cmd, where
+
+    def __missing__(self, key: str) -> Any:
+        from weirdgen.errors import UserError
+
+        class MissingParam(UserError, KeyError):  # still a KeyError to code that probes for an optional key
+            __str__ = Exception.__str__
+
+        raise MissingParam(f"weirdgen {self._cmd} --params: no key '{self._where}{key}' (a stage's --params are the JSON "
+                        f"its Snakemake rule writes from the config; `snakemake -n -p <target>` prints them)")
+
+
+def _params(s: str, cmd: str = "stage") -> dict[str, Any]:
+    from weirdgen.errors import UserError
+
+    src = "--params"
+    try:
+        if s.startswith("@"):
+            src = s[1:]
+            s = Path(src).read_text()
+        data = json.loads(s)
+    except OSError as e:
+        raise UserError(f"weirdgen {cmd} --params {src}: cannot read the file ({e.strerror})") from e
+    except json.JSONDecodeError as e:
+        raise UserError(f"weirdgen {cmd} {src}: not JSON (line {e.lineno}, column {e.colno}: {e.msg})") from e
+    if not isinstance(data, dict):
+        raise UserError(f"weirdgen {cmd} {src}: a JSON object is expected, got {type(data).__name__}")
+    return Params(data, cmd)
 
 
 def dispatch(a: argparse.Namespace) -> None:
@@ -125,7 +157,7 @@ def dispatch(a: argparse.Namespace) -> None:
         return fn(a)
     kw = {k: v for k, v in vars(a).items() if k not in ("cmd", "verbose", "params")}
     if hasattr(a, "params"):
-        return fn(_params(a.params), **kw)
+        return fn(_params(a.params, a.cmd), **kw)
     return fn(**kw) if a.cmd == "validate" else fn(None, **kw)
 
 
