@@ -33,6 +33,7 @@ from weirdgen.judge.calibration import evaluate, gate
 from weirdgen.jsonl import read_jsonl
 
 GATE = config.fill("judge", {})["gate"]
+MINILM = embedding.Embedder  # the product's encoder, kept before judge() swaps the name
 
 
 class WordLlamaEmbedder:
@@ -51,7 +52,7 @@ class BothEmbedder:
     """MiniLM and WordLlama side by side."""
 
     def __init__(self) -> None:
-        self.a, self.b = embedding.Embedder(), WordLlamaEmbedder()
+        self.a, self.b = MINILM(), WordLlamaEmbedder()
 
     def __call__(self, texts: list[str]) -> np.ndarray:
         return np.hstack([self.a(texts), self.b(texts)])
