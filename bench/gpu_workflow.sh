@@ -9,7 +9,8 @@
 #   bench/gpu_workflow.sh install             # there: join the parts, check the wheels, install what is missing
 #                                             #   into /tmp/gw/site (--no-deps, no index)
 #   GW_UNSLOTH=1 bench/gpu_workflow.sh pack   # also Unsloth and what it imports that the device lacks (~89 MB), in
-#                                             #   their own parts wheels/gpu/u0..uN of 46 MiB (carried only when wanted; 60 MiB parts plus the ~6 MB working tree overran a call's 64 MiB)
+#                                             #   their own parts wheels/gpu/u0..uN of 46 MiB (carried only when
+#                                             #   wanted; a 60 MiB part plus the ~6 MB tree overran a call's 64 MiB)
 #   bench/gpu_workflow.sh install-unsloth     # there, after staging the u parts: install those wheels likewise
 #   bench/gpu_workflow.sh run CONFIG SECONDS  # there: the workflow in /tmp/gw/wg (results kept between calls:
 #                                             #   Snakemake reruns only what is missing or stale), stopped cleanly

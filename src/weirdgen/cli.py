@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from weirdgen.errors import UserError
+
 log = logging.getLogger("weirdgen")
 
 P = ("--params", {"required": True, "help": "stage parameters as JSON, or @file.json"})
@@ -113,6 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
+class MissingParam(UserError, KeyError):
+    """A key a stage needs is missing from its --params (still a KeyError to code that probes for an optional key)."""
+
+    __str__ = Exception.__str__
+
+
 class Params(dict):  # type: ignore[type-arg]
     """A stage's ``--params``: a key the stage needs and the JSON lacks is a one-line error naming the command and the
     key's path, not a traceback (the rules write complete parameters; a user running a stage by hand may not)."""
@@ -122,18 +130,11 @@ class Params(dict):  # type: ignore[type-arg]
         self._cmd, self._where = cmd, where
 
     def __missing__(self, key: str) -> Any:
-        from weirdgen.errors import UserError
-
-        class MissingParam(UserError, KeyError):  # still a KeyError to code that probes for an optional key
-            __str__ = Exception.__str__
-
-        raise MissingParam(f"weirdgen {self._cmd} --params: no key '{self._where}{key}' (a stage's --params are the JSON "
-                        f"its Snakemake rule writes from the config; `snakemake -n -p <target>` prints them)")
+        raise MissingParam(f"weirdgen {self._cmd} --params: no key '{self._where}{key}' (a stage's --params are the "
+                           f"JSON its Snakemake rule writes from the config; `snakemake -n -p <target>` prints them)")
 
 
 def _params(s: str, cmd: str = "stage") -> dict[str, Any]:
-    from weirdgen.errors import UserError
-
     src = "--params"
     try:
         if s.startswith("@"):
@@ -171,8 +172,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"weirdgen: using GPU {dev} (CUDA_VISIBLE_DEVICES)", file=sys.stderr)
     logging.basicConfig(level=logging.DEBUG if a.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(message)s",
                         stream=sys.stderr)
-    from weirdgen.errors import UserError
-
     out = getattr(a, "out", None)
     if out and a.cmd in STAGES_WITH_SIDECAR:
         from weirdgen.provenance import sidecar

@@ -107,8 +107,9 @@ def batches(lengths: list[int], bs: int, ga: int, rng: Any, group_by_length: boo
 
 def micro_batches(examples: list[dict[str, list[int]]], bs: int, budget: int | None) -> list[list[dict[str, list[int]]]]:
     """An optimizer step's examples cut into forward/backward passes: ``bs`` examples each, or (``budget`` set) as
-    many consecutive examples as fit ``budget`` padded tokens (rows x longest row), at least one per pass. The loss is
-    normalised by the step's target tokens either way, so the cut changes only the summation order."""
+    many consecutive examples as fit ``budget`` padded tokens (rows x longest row), at least one per pass, and a lone
+    last row joined by the pass before's last where two rows fit. The loss is normalised by the step's target tokens
+    either way, so the cut changes only the summation order."""
     if not budget:
         return [examples[i : i + bs] for i in range(0, len(examples), bs)]
     out: list[list[dict[str, list[int]]]] = []
