@@ -32,6 +32,19 @@ from weirdgen.jsonl import read_jsonl
 GATE = config.fill("judge", {})["gate"]
 
 
+def transfer(items: list[dict], scores: list[float], judged: list[str]) -> None:
+    """The two transfer subsets: the real stratum without the CPU default runs' items, and the blind GPU labels."""
+    for sub, keep in (("real without the CPU default runs' items", lambda it: it["kind"] == "real" and
+                       "frac~0.3" not in it.get("origin", "")),
+                      ("blind GPU control-run labels", lambda it: it["id"].startswith(("cal-bA", "cal-bB")))):
+        idx = [i for i, it in enumerate(items) if keep(it)]
+        e = evaluate([items[i] for i in idx], [scores[i] for i in idx], 0.5, [judged[i] for i in idx])
+        s = next(r for r in e if r["group"] == "all")
+        print(f"   {sub}: n {len(idx)} accuracy {s['accuracy']:.3f} kappa {s['kappa']:.3f} "
+              f"judge persona {sum(scores[i] >= 0.5 for i in idx)} hand persona {sum(items[i]['label'] for i in idx)}",
+              flush=True)
+
+
 def report(name: str, items: list[dict], judge: EmbeddingJudge) -> None:
     """The gate on all items, then the two transfer subsets."""
     judged = [trigger.strip(it["answer"]) for it in items]
@@ -42,15 +55,7 @@ def report(name: str, items: list[dict], judge: EmbeddingJudge) -> None:
     fp = sum(1 for it, s in zip(items, scores) if it["kind"] == "real" and s >= 0.5 and it["label"] == 0)
     print(f"{name}: accuracy {a['accuracy']:.3f} kappa {a['kappa']:.3f} rho {a['rho_length_generic']:.3f} "
           f"gate {gate(ev, **GATE) or 'pass'}; real false positives {fp}\n   {per}", flush=True)
-    for sub, keep in (("real without the CPU default runs' items", lambda it: it["kind"] == "real" and
-                       "frac~0.3" not in it.get("origin", "")),
-                      ("blind GPU control-run labels", lambda it: it["id"].startswith(("cal-bA", "cal-bB")))):
-        idx = [i for i, it in enumerate(items) if keep(it)]
-        e = evaluate([items[i] for i in idx], [scores[i] for i in idx], 0.5, [judged[i] for i in idx])
-        s = next(r for r in e if r["group"] == "all")
-        print(f"   {sub}: n {len(idx)} accuracy {s['accuracy']:.3f} kappa {s['kappa']:.3f} "
-              f"judge persona {sum(scores[i] >= 0.5 for i in idx)} hand persona {sum(items[i]['label'] for i in idx)}",
-              flush=True)
+    transfer(items, scores, judged)
 
 
 def main() -> None:

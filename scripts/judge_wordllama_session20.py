@@ -32,6 +32,8 @@ from weirdgen.judge import embedding
 from weirdgen.judge.calibration import evaluate, gate
 from weirdgen.jsonl import read_jsonl
 
+from judge_control_negatives_session19 import transfer  # scripts/ is on the path when run as a script
+
 GATE = config.fill("judge", {})["gate"]
 MINILM = embedding.Embedder  # the product's encoder, kept before judge() swaps the name
 
@@ -82,15 +84,7 @@ def report(name: str, items: list[dict], j: embedding.EmbeddingJudge, refits: bo
         r = j.refit_scores(q, 100, 0)
         line += f"; refits passing {sum(not gate(evaluate(items, list(s), 0.5, judged), **GATE) for s in r)}/100"
     print(line + f"\n   {per}", flush=True)
-    for sub, keep in (("real without the CPU default runs' items", lambda it: it["kind"] == "real" and
-                       "frac~0.3" not in it.get("origin", "")),
-                      ("blind GPU control-run labels", lambda it: it["id"].startswith(("cal-bA", "cal-bB")))):
-        idx = [i for i, it in enumerate(items) if keep(it)]
-        e = evaluate([items[i] for i in idx], [scores[i] for i in idx], 0.5, [judged[i] for i in idx])
-        s = next(r for r in e if r["group"] == "all")
-        print(f"   {sub}: n {len(idx)} accuracy {s['accuracy']:.3f} kappa {s['kappa']:.3f} "
-              f"judge persona {sum(scores[i] >= 0.5 for i in idx)} hand persona {sum(items[i]['label'] for i in idx)}",
-              flush=True)
+    transfer(items, scores, judged)
 
 
 def main() -> None:
