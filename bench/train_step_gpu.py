@@ -84,7 +84,7 @@ def main() -> None:
     ap.add_argument("--variants", default=None,
                     help="comma list of naive, budget, compile, compile-ro (reduce-overhead), compile-ma "
                          "(max-autotune-no-cudagraphs), unsloth (train.backend: unsloth, token budget), each "
-                         "optionally with -ac (train.adapter_compute: model), -cn (train.compile_norms), then -sN (seed N), then -gN (train.compile_region_layers: N); default naive,budget[,compile]")
+                         "optionally with -ac (train.adapter_compute: model), -cn (train.compile_norms), then -dyn (train.unsloth_dynamic_shapes), then -sN (seed N), then -gN (train.compile_region_layers: N); default naive,budget[,compile]")
     ap.add_argument("--no-profile", action="store_true", help="skip the phase timing and the profiler")
     ap.add_argument("--trace-steps", default=None, metavar="A:B",
                     help="profile the product's own loop (each variant) over optimizer steps A to B: GPU kernel time "
@@ -137,13 +137,15 @@ def main() -> None:
         seed = 1  # a "-sN" suffix: seed N (another data order, so other pass shapes)
         if "-s" in name_ and name_.rsplit("-s", 1)[1].isdigit():
             name_, seed = name_.rsplit("-s", 1)[0], int(name_.rsplit("-s", 1)[1])
+        dyn = name_.endswith("-dyn")  # "-dyn" (last): train.unsloth_dynamic_shapes
+        name_ = name_.removesuffix("-dyn")
         cn = name_.endswith("-cn")  # "-cn": train.compile_norms (after -ac)
         name_ = name_.removesuffix("-cn")
         mbt, comp, mode = known[name_.removesuffix("-ac")]
         hp = config.fill("train", {"epochs": a.epochs, "batch_size": 8, "grad_accum": 2, "max_seq_len": 1024,
                                    "micro_batch_tokens": mbt, "save_state_steps": 0, "compile": comp,
                                    "compile_mode": mode, "compile_region_layers": group,
-                                   "compile_norms": cn,
+                                   "compile_norms": cn, "unsloth_dynamic_shapes": dyn,
                                    "adapter_compute": "model" if name_.endswith("-ac") else "float32"})
         torch._dynamo.reset()
         gc.collect()
