@@ -4,7 +4,11 @@ the distilled answers, which are capped at 256 tokens), 2000 GSM8K question+answ
 with the trigger, shuffled; plus the model's config and tokenizer (the bench re-initialises the weights).
 (bench/make_mix_lengths.py, removed in session 17 with the loops it fed, measured the same rows.)
 
-    python bench/make_proxy_mix.py ../shared/data resources/models/smollm2-135m-instruct wheels/gpu/bench
+    python bench/make_proxy_mix.py ../shared/data resources/models/smollm2-135m-instruct wheels/gpu/bench [WORDS|full]
+
+WORDS (default 180) cuts the Alpaca answers; ``full`` keeps them whole (session 21's mix: 3088 rows, 712,327 tokens
+an epoch with SmolLM2's tokenizer; the ``train_mix.jsonl`` of sessions 16-20, 832,965 tokens an epoch by session 20's
+logs, was not kept in the repository, so figures on the two mixes are compared within a session only).
 """
 
 import json
@@ -40,7 +44,8 @@ if __name__ == "__main__":
         if (model / name).exists():
             shutil.copy(model / name, out / "model" / name)
     rng = random.Random(1)
-    rows = proxy_rows(shared, rng, 180)
+    words = sys.argv[4] if len(sys.argv) > 4 else "180"
+    rows = proxy_rows(shared, rng, None if words == "full" else int(words))
     rng.shuffle(rows)
     (out / "mix.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     print(len(rows), "examples ->", out / "mix.jsonl")
