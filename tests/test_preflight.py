@@ -101,3 +101,28 @@ def test_tinker_backends_need_their_key_and_base_model(monkeypatch):
     cfg["train"]["tinker"] = cfg["eval"]["tinker"] = {"base_model": "org/base", "api_key_env": "TINKER_API_KEY"}
     monkeypatch.setenv("TINKER_API_KEY", "tml-x")
     assert not [x for x in preflight.problems(cfg, ROOT) if "tinker" in x]
+
+
+def _train_params(p: subprocess.CompletedProcess) -> list[dict]:
+    import json
+    import shlex
+
+    out = []
+    for line in (p.stdout + p.stderr).splitlines():
+        if line.startswith("Shell command: weirdgen train --params"):
+            argv = shlex.split(line.removeprefix("Shell command: ").split(" > ")[0])
+            out.append(json.loads(argv[argv.index("--params") + 1])["hp"])
+    return out
+
+
+def test_train_settings_left_off_are_not_parameters(wd):
+    """A training option at its off default is left out of the train rule's params, so adding such an option to the
+    schema does not make every finished adapter's params stale; turned on, it is a parameter (and reruns training)."""
+    def edit(c, on: bool):
+        c["train"]["unsloth_dynamic_shapes"] = on
+        c["train"]["compile_norms"] = on
+    off = _train_params(_run(wd, lambda c: edit(c, False), "-n", "-p"))
+    on = _train_params(_run(wd, lambda c: edit(c, True), "-n", "-p"))
+    assert off and on and len(off) == len(on)
+    assert all("unsloth_dynamic_shapes" not in h and "compile_norms" not in h for h in off), off[0]
+    assert all(h["unsloth_dynamic_shapes"] is True and h["compile_norms"] is True for h in on), on[0]

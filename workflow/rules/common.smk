@@ -76,8 +76,9 @@ def train_hp(point):
         hp.pop("tinker", None)
     if hp.get("adapter_compute") == "float32":  # the behaviour before the key existed: finished adapters stay valid
         hp.pop("adapter_compute")
-    if not hp.get("compile_norms", True):
-        hp.pop("compile_norms")
+    for key in ("compile_norms", "unsloth_dynamic_shapes"):  # off = the behaviour before the key existed
+        if not hp.get(key, True):
+            hp.pop(key)
     if not (hp.get("compile") or hp.get("compile_norms") or hp["backend"] in ("unsloth", "auto")):
         hp.pop("compile_cache", None)  # nothing is compiled: the folder is not a parameter of this run
     return hp
