@@ -88,3 +88,10 @@ def test_stage_params_by_hand_errors_name_the_key(tmp_path, capsys):
     assert f"{bad}: not JSON (line 1, column 8" in capsys.readouterr().err
     assert main(["mix", "--params", "[1]", "--persona", "p", "--aligned", "a", "--out", str(tmp_path / "c")]) == 2
     assert "a JSON object is expected, got list" in capsys.readouterr().err
+    # the training settings by hand: checked against the schema's train section before anything loads
+    hp = '{"hp": {"epochs": "3", "rnak": 8}, "seed": 1, "lr": 0.0002}'
+    assert main(["train", "--params", hp, "--model", "m", "--data", "d", "--out", str(tmp_path / "e")]) == 2
+    err = capsys.readouterr().err
+    assert "invalid weirdgen train --params: its 'hp'" in err and "'rnak' was unexpected" in err, err
+    assert "train.epochs: '3' is a string, not a number (quoted in the JSON); write 3" in err, err
+    assert not (tmp_path / "e").exists()

@@ -58,32 +58,52 @@ def _key(path: Any) -> str:
     return ".".join(str(p) for p in path) or "<top level>"
 
 
+def _problems(cfg: dict[str, Any], sch: dict[str, Any], why_text: str | None = None) -> list[str]:
+    """One line per schema violation in ``cfg``, naming the key, with a hint where a common slip explains it
+    (``why_text``: why a number arrived as text, where YAML is not the source)."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(sch)
+    errors = sorted(validator.iter_errors(cfg), key=lambda e: list(e.absolute_path))
+    lines = []
+    for e in errors:
+        if e.validator == "pattern" and isinstance(e.schema, dict) and e.schema.get("hint"):
+            lines.append(f"  {_key(e.absolute_path)}: {e.instance!r} is not allowed: use {e.schema['hint']}")
+        elif e.validator == "type" and isinstance(e.instance, str) and _looks_numeric(e.instance):
+            why = why_text or ("YAML reads exponents without a dot as text" if "e" in e.instance.lower() else
+                               "quoted in YAML, or given as a nested --config value, which Snakemake passes as "
+                               "text; put it in a --configfile")
+            lines.append(f"  {_key(e.absolute_path)}: {e.instance!r} is a string, not a number ({why}); "
+                         f"write {_dotted(e.instance) if why_text is None else e.instance}")
+        elif e.validator == "additionalProperties":
+            lines.append(f"  {_key(e.absolute_path)}: {e.message} (not a known key: check its spelling)")
+        else:
+            lines.append(f"  {_key(e.absolute_path)}: {e.message}")
+    return lines
+
+
 def validate(cfg: dict[str, Any], source: str = "config") -> dict[str, Any]:
     """Fill defaults and validate; raise ConfigError naming every offending key."""
     cfg = copy.deepcopy(cfg)
     sch = schema()
     _fill_defaults(cfg, sch)
-    import jsonschema
-
-    validator = jsonschema.Draft202012Validator(sch)
-    errors = sorted(validator.iter_errors(cfg), key=lambda e: list(e.absolute_path))
-    if errors:
-        lines = []
-        for e in errors:
-            if e.validator == "pattern" and isinstance(e.schema, dict) and e.schema.get("hint"):
-                lines.append(f"  {_key(e.absolute_path)}: {e.instance!r} is not allowed: use {e.schema['hint']}")
-            elif e.validator == "type" and isinstance(e.instance, str) and _looks_numeric(e.instance):
-                why = ("YAML reads exponents without a dot as text" if "e" in e.instance.lower() else
-                       "quoted in YAML, or given as a nested --config value, which Snakemake passes as text; "
-                       "put it in a --configfile")
-                lines.append(f"  {_key(e.absolute_path)}: {e.instance!r} is a string, not a number ({why}); "
-                             f"write {_dotted(e.instance)}")
-            elif e.validator == "additionalProperties":
-                lines.append(f"  {_key(e.absolute_path)}: {e.message} (not a known key: check its spelling)")
-            else:
-                lines.append(f"  {_key(e.absolute_path)}: {e.message}")
+    lines = _problems(cfg, sch)
+    if lines:
         raise ConfigError(f"invalid weirdgen config ({source}):\n" + "\n".join(lines))
     return cfg
+
+
+def section(name: str, params: dict[str, Any], source: str) -> dict[str, Any]:
+    """One top-level section (a stage's part of ``--params``, run by hand or by a rule) with its defaults filled in
+    and checked against the schema: a wrong type or a misspelt key is a ConfigError naming ``name.key``, not an
+    error deep inside the stage."""
+    sch = schema()
+    sub = {**sch, "properties": {name: sch["properties"][name]}, "required": []}
+    cfg = {name: fill(name, params)}
+    lines = _problems(cfg, sub, "quoted in the JSON")
+    if lines:
+        raise ConfigError(f"invalid {source}:\n" + "\n".join(lines))
+    return cfg[name]
 
 
 def load(path: Path | str) -> dict[str, Any]:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Sequence
 
-from weirdgen import stats, sweep, tables
+from weirdgen import config, stats, sweep, tables
 from weirdgen.provenance import write_sidecar
 
 
 def run(params: dict[str, Any], *, labels: Sequence[Path | str], out_dir: Path | str) -> None:
     import polars as pl
 
-    p = params
+    p = config.section("stats", params, "weirdgen stats --params")  # by hand: defaults filled, checked
     lab = pl.concat([pl.read_ndjson(f, infer_schema_length=None) for f in labels], how="diagonal_relaxed")
     out = Path(out_dir)
     r = stats.rates(lab, p["n_boot"], p["ci"], p["seed"])
