@@ -51,8 +51,9 @@ def unsloth_setup(model_dir: Path | str, hp: dict[str, Any], seed: int, dtype: s
 def dynamic_from_first_pass() -> None:
     """``train.unsloth_dynamic_shapes``: torch.compile traces every size as dynamic from the first compilation
     (sizes 0 and 1 stay specialised). Without it, a compiled region is first compiled for the first pass's exact
-    shape and recompiled as dynamic at the next pass's shape: at 8B on an H200 the second compile cost 6-9 s of a
-    run (step 5, session 20). Process-wide: it also applies to what else this process compiles."""
+    shape and recompiled as dynamic at a later pass's shape (6-9 s of a run at 8B on an H200, session 20). Measured
+    with the one-row fix in place (session 21): no recompile was left, and dynamic-first made the first compile 39 s
+    against 14-17 s, so it is off by default. Process-wide: it also applies to what else this process compiles."""
     import torch._dynamo
 
     torch._dynamo.config.assume_static_by_default = False
