@@ -126,3 +126,24 @@ def test_train_settings_left_off_are_not_parameters(wd):
     assert off and on and len(off) == len(on)
     assert all("unsloth_dynamic_shapes" not in h and "compile_norms" not in h for h in off), off[0]
     assert all(h["unsloth_dynamic_shapes"] is True and h["compile_norms"] is True for h in on), on[0]
+
+
+def test_an_overlay_extends_its_base_with_one_configfile(wd):
+    """`extends: base.yaml` in an overlay: `--configfile overlay.yaml` alone gives what `--configfile base overlay`
+    gives (the base beneath the overlay, both above config/config.yaml); a cycle is one line naming the files."""
+    base, over, loop = wd / "config/base.yaml", wd / "config/over.yaml", wd / "config/loop.yaml"
+    base.write_text((ROOT / "tests/configs/tiny.yaml").read_text())
+    over.write_text("extends: config/base.yaml\ntrain:\n  rank: 4\n")
+
+    def train_hp(*files: Path) -> list[dict]:
+        p = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "1", "-n", "-p", "--configfile",
+                            *map(str, files)], cwd=wd, capture_output=True, text=True, timeout=300)
+        assert p.returncode == 0, (p.stdout + p.stderr)[-2000:]
+        return _train_params(p)
+    one, two, alone = train_hp(over), train_hp(base, over), train_hp(base)
+    assert one and one == two and len(one) == len(alone)
+    assert all(h["rank"] == 4 and h["max_seq_len"] == a["max_seq_len"] != 1024 for h, a in zip(one, alone))
+    loop.write_text("extends: config/loop.yaml\n")
+    p = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "1", "-n", "--configfile", str(loop)], cwd=wd,
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode != 0 and "a cycle" in p.stdout + p.stderr and "Traceback" not in p.stdout + p.stderr

@@ -106,6 +106,24 @@ def section(name: str, params: dict[str, Any], source: str) -> dict[str, Any]:
     return cfg[name]
 
 
+def extends_chain(path: Path | str) -> list[Path]:
+    """``path`` preceded by the files its ``extends`` key names, base first (each relative to the working
+    directory, as --configfile paths are); a missing base or a cycle is a ConfigError naming the file."""
+    chain: list[Path] = []
+    p: Path | None = Path(path)
+    while p is not None:
+        if p.resolve() in [c.resolve() for c in chain]:
+            raise ConfigError(f"{chain[-1]}: extends {p}, which is already in the chain "
+                              f"{' -> '.join(map(str, reversed(chain)))}: a cycle")
+        if not p.is_file():
+            named = f" (named by extends in {chain[-1]})" if chain else ""
+            raise ConfigError(f"{p}: no such config file{named}")
+        chain.append(p)
+        base = (yaml.safe_load(p.read_text()) or {}).get("extends")
+        p = Path(base) if base else None
+    return chain[::-1]
+
+
 def load(path: Path | str) -> dict[str, Any]:
     """Read a YAML config file and validate it."""
     p = Path(path)

@@ -5,8 +5,23 @@ import sys
 from pathlib import Path
 
 from weirdgen import codedeps, preflight, sweep
-from weirdgen.config import ConfigError, validate as validate_config
+from snakemake.utils import update_config
+from snakemake.common.configfile import load_configfile
+from weirdgen.config import ConfigError, extends_chain, validate as validate_config
 
+# an overlay's `extends`: Snakemake's merge again, each --configfile preceded by its bases (same order in SLURM jobs,
+# which get the same --configfile list)
+try:
+    _chains = [extends_chain(f) for f in workflow.overwrite_configfiles]
+except ConfigError as e:
+    raise WorkflowError(str(e))
+if any(len(c) > 1 for c in _chains):
+    _layered = load_configfile("config/config.yaml")
+    for _f in (f for c in _chains for f in c):
+        update_config(_layered, load_configfile(_f))
+    update_config(_layered, dict(workflow.config_settings.config))
+    config.clear()
+    config.update(_layered)
 try:
     _validated = validate_config(config, source="snakemake config (config/*.yaml + --config)")
 except ConfigError as e:
