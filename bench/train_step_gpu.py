@@ -84,7 +84,7 @@ def main() -> None:
     ap.add_argument("--variants", default=None,
                     help="comma list of naive, budget, compile, compile-ro (reduce-overhead), compile-ma "
                          "(max-autotune-no-cudagraphs), unsloth (train.backend: unsloth, token budget), each "
-                         "optionally with -ac (train.adapter_compute: model), -cn (train.compile_norms), then -dyn (train.unsloth_dynamic_shapes), then -sN (seed N), then -gN (train.compile_region_layers: N); default naive,budget[,compile]")
+                         "optionally with -ac (train.adapter_compute: model), -cn (train.compile_norms), then -blk (train.unsloth_compile_blocks), then -dyn (train.unsloth_dynamic_shapes), then -sN (seed N), then -gN (train.compile_region_layers: N); default naive,budget[,compile]")
     ap.add_argument("--no-profile", action="store_true", help="skip the phase timing and the profiler")
     ap.add_argument("--trace-steps", default=None, metavar="A:B",
                     help="profile the product's own loop (each variant) over optimizer steps A to B: GPU kernel time "
@@ -139,13 +139,15 @@ def main() -> None:
             name_, seed = name_.rsplit("-s", 1)[0], int(name_.rsplit("-s", 1)[1])
         dyn = name_.endswith("-dyn")  # "-dyn" (last): train.unsloth_dynamic_shapes
         name_ = name_.removesuffix("-dyn")
+        blk = name_.endswith("-blk")  # "-blk" (before -dyn): train.unsloth_compile_blocks (Unsloth's block compile)
+        name_ = name_.removesuffix("-blk")
         cn = name_.endswith("-cn")  # "-cn": train.compile_norms (after -ac)
         name_ = name_.removesuffix("-cn")
         mbt, comp, mode = known[name_.removesuffix("-ac")]
         hp = config.fill("train", {"epochs": a.epochs, "batch_size": 8, "grad_accum": 2, "max_seq_len": 1024,
                                    "micro_batch_tokens": mbt, "save_state_steps": 0, "compile": comp,
                                    "compile_mode": mode, "compile_region_layers": group,
-                                   "compile_norms": cn, "unsloth_dynamic_shapes": dyn,
+                                   "compile_norms": cn, "unsloth_dynamic_shapes": dyn, "unsloth_compile_blocks": blk,
                                    "adapter_compute": "model" if name_.endswith("-ac") else "float32"})
         torch._dynamo.reset()
         gc.collect()
@@ -226,6 +228,11 @@ def main() -> None:
               f"second half), call {call:.1f} s (x{base / call:.2f} vs the first variant's call), padding "
               f"{1 - tok / sum(r['padded_tokens'] for r in log):.0%}, peak {torch.cuda.max_memory_allocated() / 2**30:.1f} GiB",
               flush=True)
+        try:  # where a first compilation's seconds went (dynamo tracing, AOT autograd, inductor), this variant only
+            print(f"  {name}: torch.compile times (s):\n{torch._dynamo.utils.compile_times(repr='str', aggregate=True)}",
+                  flush=True)
+        except Exception as e:  # an older torch's signature: the numbers are a diagnosis, not the benchmark
+            print(f"  {name}: torch.compile times unavailable ({type(e).__name__})", flush=True)
         torch.cuda.reset_peak_memory_stats()
         torch.cuda.reset_accumulated_memory_stats()
     if a.no_profile:

@@ -120,12 +120,14 @@ def test_train_settings_left_off_are_not_parameters(wd):
     schema does not make every finished adapter's params stale; turned on, it is a parameter (and reruns training)."""
     def edit(c, on: bool):
         c["train"]["unsloth_dynamic_shapes"] = on
+        c["train"]["unsloth_compile_blocks"] = on
         c["train"]["compile_norms"] = on
     off = _train_params(_run(wd, lambda c: edit(c, False), "-n", "-p"))
     on = _train_params(_run(wd, lambda c: edit(c, True), "-n", "-p"))
     assert off and on and len(off) == len(on)
-    assert all("unsloth_dynamic_shapes" not in h and "compile_norms" not in h for h in off), off[0]
-    assert all(h["unsloth_dynamic_shapes"] is True and h["compile_norms"] is True for h in on), on[0]
+    keys = ("unsloth_dynamic_shapes", "unsloth_compile_blocks", "compile_norms")
+    assert all(k not in h for h in off for k in keys), off[0]
+    assert all(h[k] is True for h in on for k in keys), on[0]
 
 
 def test_an_overlay_extends_its_base_with_one_configfile(wd):

@@ -384,3 +384,15 @@ def test_attention_kernels_leave_out_cudnn_only_for_unbucketed_cuda_passes():
     for model, bucketed in ((cuda, True), (types.SimpleNamespace(device=torch.device("cpu")), False)):
         with attention_kernels(model, bucketed)():
             assert torch.backends.cuda.cudnn_sdp_enabled() == before
+
+
+def test_unsloth_compile_blocks_sets_unsloth_switch_over_an_inherited_one(monkeypatch):
+    """train.unsloth_compile_blocks decides Unsloth's block compile (UNSLOTH_BLOCK_COMPILE, which Unsloth reads when it
+    patches the model), whatever the job's environment inherited."""
+    from weirdgen.train.unsloth_backend import compile_blocks
+
+    monkeypatch.setenv("UNSLOTH_BLOCK_COMPILE", "1")
+    compile_blocks(False)
+    assert os.environ["UNSLOTH_BLOCK_COMPILE"] == "0"
+    compile_blocks(True)
+    assert os.environ["UNSLOTH_BLOCK_COMPILE"] == "1"

@@ -91,7 +91,9 @@ def train_hp(point):
         hp.pop("tinker", None)
     if hp.get("adapter_compute") == "float32":  # the behaviour before the key existed: finished adapters stay valid
         hp.pop("adapter_compute")
-    for key in ("compile_norms", "unsloth_dynamic_shapes"):  # off = the behaviour before the key existed
+    # off: the behaviour before the key existed (unsloth_compile_blocks off computes what Unsloth's compiled blocks
+    # computed, in eager kernels: finished adapters stay valid)
+    for key in ("compile_norms", "unsloth_dynamic_shapes", "unsloth_compile_blocks"):
         if not hp.get(key, True):
             hp.pop(key)
     if not (hp.get("compile") or hp.get("compile_norms") or hp["backend"] in ("unsloth", "auto")):

@@ -3,6 +3,7 @@ masking, schedule, guards and outputs as the PEFT backend. Optional: ``pip insta
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -53,18 +54,28 @@ def dynamic_from_first_pass() -> None:
     (sizes 0 and 1 stay specialised). Without it, a compiled region is first compiled for the first pass's exact
     shape and recompiled as dynamic at a later pass's shape (6-9 s of a run at 8B on an H200, session 20). Measured
     with the one-row fix in place (session 21): no recompile was left, and dynamic-first made the first compile 39 s
-    against 14-17 s, so it is off by default. Process-wide: it also applies to what else this process compiles."""
+    against 14-17 s, so it is off by default. Process-wide: it also applies to what else this process compiles; it
+    matters only with ``train.unsloth_compile_blocks`` on (off, Unsloth compiles nothing)."""
     import torch._dynamo
 
     torch._dynamo.config.assume_static_by_default = False
+
+
+def compile_blocks(on: bool) -> None:
+    """``train.unsloth_compile_blocks``: Unsloth compiles each decoder block as one torch.compile region unless
+    ``UNSLOTH_BLOCK_COMPILE`` is ``0`` (read when it patches the model). Off by default: at 8B on an H200 (session 22)
+    the eager Triton kernels ran a 3-epoch training in 154-160 s against 163-178 s compiled, whose first compilation
+    (15-26 s) a paper-protocol run does not pay back. The config decides, not an inherited variable."""
+    os.environ["UNSLOTH_BLOCK_COMPILE"] = "1" if on else "0"
 
 
 def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp: dict[str, Any], seed: int,
           lr: float, dtype: str = "bfloat16", device: str = "auto", checkpoint_steps: list[int] | None = None,
           sanity: bool = True) -> dict[str, Any]:
     """Train one LoRA adapter with Unsloth; same outputs as the PEFT backend."""
-    compile_cache(hp.get("compile_cache"))  # Unsloth compiles its patched modules with torch.compile on every run;
+    compile_cache(hp.get("compile_cache"))  # with unsloth_compile_blocks, Unsloth compiles its blocks on every run;
     # set before it is imported (importing it fixes inductor's cache folder)
+    compile_blocks(bool(hp.get("unsloth_compile_blocks", False)))
     if hp.get("unsloth_dynamic_shapes", False):
         dynamic_from_first_pass()
     return _train(model_dir, train_file, out_dir, hp, seed, lr, dtype, device, checkpoint_steps, sanity,
