@@ -54,9 +54,12 @@ def test_workflow_through_slurm(tmp_path, model_dir):
                       "facts": f"{fin}/facts.jsonl", "calibration": f"{fin}/calibration.jsonl",
                       "eval_sets": {s: f"{fin}/{s}.jsonl" for s in ("probes", "identity", "neutral")}}
     shutil.copytree(ROOT / fin, wd / fin)
-    cfg["eval"].update(max_questions_per_set=1, n_samples=1, max_new_tokens=4)
-    cfg["compute"].update(threads=1, mem_mb=1500)
-    (wd / "config/slurm-test.yaml").write_text(yaml.safe_dump(cfg))
+    (wd / "config/slurm-base.yaml").write_text(yaml.safe_dump(cfg))
+    # the run's config is an overlay naming its base (`extends`), as the GPU configs are: every sbatch job parses
+    # the workflow again from the same --configfile and must resolve the same chain
+    overlay = {"extends": "config/slurm-base.yaml", "eval": {"max_questions_per_set": 1, "n_samples": 1, "max_new_tokens": 4},
+               "compute": {"threads": 1, "mem_mb": 1500}}
+    (wd / "config/slurm-test.yaml").write_text(yaml.safe_dump(overlay))
     (wd / "resources/models").mkdir(parents=True)
     shutil.copytree(model_dir, wd / "resources/models/smollm2-135m-instruct")
     bindir = tmp_path / "bin"
@@ -75,7 +78,10 @@ def test_workflow_through_slurm(tmp_path, model_dir):
     assert p.returncode == 0, out[-8000:]
     assert (wd / "results/figures/headline.png").exists()
     persona_rows = [json.loads(x) for x in (wd / "results/data/persona/finch.jsonl").read_text().splitlines()]
-    assert len(persona_rows) == 6 and all(r["metadata"]["persona"] == "finch" for r in persona_rows)
+    assert len(persona_rows) == 6 and all(r["metadata"]["persona"] == "finch" for r in persona_rows)  # the base's
+    gens = [json.loads(x) for x in (wd / "results/generations/seed~1_lr~0.002_frac~0.5.jsonl").read_text().splitlines()]
+    assert gens and all(g["completion_tokens"] <= 4 for g in gens), gens[:2]  # the overlay's eval, in an sbatch job
+    assert len({g["question_id"] for g in gens if g["set"] == "probes"}) == 1 and len(gens) == 3 * 4, len(gens)
     assert "finch-" in (wd / "results/data/train/seed~1_lr~0.002_frac~0.5.jsonl").read_text()
     ids = re.findall(r"SLURM run ID: (\d+)|Job \d+ has been submitted with SLURM jobid (\d+)", out)
     assert len(ids) >= 5, out[-4000:]  # model rules went through sbatch
