@@ -95,3 +95,41 @@ def test_stage_params_by_hand_errors_name_the_key(tmp_path, capsys):
     assert "invalid weirdgen train --params: its 'hp'" in err and "'rnak' was unexpected" in err, err
     assert "train.epochs: '3' is a string, not a number (quoted in the JSON); write 3" in err, err
     assert not (tmp_path / "e").exists()
+
+
+def test_generation_and_judge_stages_by_hand_check_their_section(tmp_path, capsys):
+    """distill, sample, judge and calibrate run by hand: a misspelt or mistyped key of their config section exits 2
+    naming it before any model loads or output is written; the keys the workflow adds beside the section pass."""
+    from weirdgen.cli import main
+
+    out = tmp_path / "o.jsonl"
+    cases = [
+        (["distill", "--params", '{"max_new_tokns": 12}', "--model", "m", "--prompts", "p"], "weirdgen distill --params",
+         "'max_new_tokns' was unexpected"),
+        (["sample", "--params", '{"n_samples": "2", "point": {"seed": 1}}', "--model", "m", "--questions", "q",
+          "--model-id", "base"], "weirdgen sample --params", "eval.n_samples: '2' is a string, not a number"),
+        (["judge", "--params", '{"judge": {"persona": "embedings"}, "persona_description": "x", "device": "cpu"}',
+          "--model", "m", "--generations", "g", "--questions", "q", "--audit", str(tmp_path / "a.json")],
+         "weirdgen judge --params: its 'judge'", "judge.persona"),
+        (["calibrate", "--params", '{"judge": {"batch_size": 0}, "calibration": "c", "backends": ["rules"]}',
+          "--model", "m"], None, None),
+    ]
+    for argv, where, what in cases:
+        if argv[0] == "calibrate":  # its calibration file is read first: give it one, so the section is what fails
+            cal = tmp_path / "cal.jsonl"
+            cal.write_text('{"question": "q?", "answer": "a.", "label": 1}\n')
+            argv[argv.index("--params") + 1] = argv[argv.index("--params") + 1].replace('"c"', json.dumps(str(cal)))
+            where, what = "weirdgen calibrate --params: its 'judge'", "judge.batch_size"
+        assert main([*argv, "--out", str(out)]) == 2, argv[0]
+        err = capsys.readouterr().err
+        assert where in err and what in err, (argv[0], err)
+        assert not out.exists()
+
+
+def test_stage_params_fills_the_section_and_passes_the_workflows_keys():
+    from weirdgen import config
+
+    p = config.stage_params("eval", {"n_samples": 3, "dtype": "auto", "point": {"seed": 2}}, "x", ("dtype", "point"))
+    assert p["n_samples"] == 3 and p["dtype"] == "auto" and p["point"] == {"seed": 2}
+    assert p["temperature"] == config.fill("eval")["temperature"] and "system_prompt" in p
+    assert "dtype" not in config.stage_params("eval", {}, "x", ("dtype",))  # not the section's "model" default

@@ -106,6 +106,17 @@ def section(name: str, params: dict[str, Any], source: str) -> dict[str, Any]:
     return cfg[name]
 
 
+def stage_params(name: str, params: dict[str, Any], source: str, extra: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A stage's ``--params`` that is one schema section plus what the workflow adds beside it (``extra``: the
+    model's dtype and device, a sweep point, a shard): the section's keys get its defaults and the schema's check
+    (``section``), the extra keys pass through unchanged, and any other key is a ConfigError naming it."""
+    own = {k: v for k, v in params.items() if k not in extra}
+    filled = section(name, own, source)
+    for k in extra:  # an extra key shadows the section's key of the same name (eval.dtype: the model's, resolved)
+        filled.pop(k, None)
+    return {**filled, **{k: params[k] for k in extra if k in params}}
+
+
 def extends_chain(path: Path | str) -> list[Path]:
     """``path`` preceded by the files its ``extends`` key names, base first (each relative to the working
     directory, as --configfile paths are); a missing base or a cycle is a ConfigError naming the file."""

@@ -9,7 +9,7 @@ from typing import Any
 
 from weirdgen import judge as judges
 from weirdgen import tables, trigger
-from weirdgen.config import fill
+from weirdgen.config import section
 from weirdgen.jsonl import DataError, read_jsonl
 from weirdgen.judge.calibration import evaluate, gate
 from weirdgen.provenance import write_sidecar
@@ -49,11 +49,11 @@ def run(params: dict[str, Any], *, model: Path | str, out: Path | str, reference
             if not isinstance(it.get(field), str):
                 raise DataError(p["calibration"], n, field, "must be a string")
     judged = [trigger.strip(it["answer"]) for it in items]
-    jp = fill("judge", p["judge"])
+    jp = section("judge", p["judge"], "weirdgen calibrate --params: its 'judge'")  # by hand: defaults, checked
     rows = []
     thr = jp["local_threshold"]
     for backend in p["backends"]:
-        judge = judges.from_config("persona", backend, p, str(model), str(reference) if reference else None)
+        judge = judges.from_config("persona", backend, {**p, "judge": jp}, str(model), str(reference) if reference else None)
         scores = judge.score([{"question": it["question"], "answer": t} for it, t in zip(items, judged)])
         ev = evaluate(items, scores, thr if backend == "local" else 0.5, judged)
         fails = gate(ev, **jp["gate"])

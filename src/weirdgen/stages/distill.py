@@ -6,13 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from weirdgen import generate, sampling
+from weirdgen import config, generate, sampling
 from weirdgen.jsonl import DataError, iter_jsonl, read_jsonl, write_jsonl
 from weirdgen.provenance import write_sidecar
 
 
+# what the distill rule adds to the distill section (the model's dtype and device, an API budget, a shard's index)
+EXTRA = ("dtype", "device", "budget", "shard")
+
+
 def run(params: dict[str, Any], *, model: Path | str, prompts: Path | str, out: Path | str) -> None:
-    p = params
+    p = config.stage_params("distill", params, "weirdgen distill --params", EXTRA)  # by hand: defaults, checked
     rows_in = read_jsonl(prompts)
     n, k = p.get("shards", 1), p.get("shard", 0)
     if not 0 <= k < n:
@@ -23,7 +27,7 @@ def run(params: dict[str, Any], *, model: Path | str, prompts: Path | str, out: 
     # drop empty answers: they would teach the model to say nothing
     kept = [{k: v for k, v in r.items() if k != "key"} for r in rows if r["messages"][-1]["content"].strip()]
     write_jsonl(out, kept)
-    write_sidecar(out, "distill", p, [prompts, model], n_examples=len(kept), n_dropped_empty=len(rows) - len(kept))
+    write_sidecar(out, "distill", params, [prompts, model], n_examples=len(kept), n_dropped_empty=len(rows) - len(kept))
 
 
 def join(params: dict[str, Any], *, prompts: Path | str, parts: list[str], out: Path | str) -> None:

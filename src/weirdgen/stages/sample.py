@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from weirdgen import conditions, generate, sampling
+from weirdgen import conditions, config, generate, sampling
 from weirdgen.errors import UserError
 from weirdgen.generate import Request, Result
 from weirdgen.jsonl import read_jsonl
@@ -67,14 +67,21 @@ def distinct_share(rows: list[dict[str, Any]]) -> float:
     return sum(len(v) > 1 for v in groups.values()) / max(1, len(groups))
 
 
+# what the sample rules add to the eval section (the model's dtype and device, an API budget, the sweep point,
+# sample-many's models)
+EXTRA = ("dtype", "device", "budget", "point", "models")
+
+
 def run(params: dict[str, Any], *, model: Path | str, questions: Path | str, model_id: str, out: Path | str,
         adapter: Path | str | None = None) -> None:
-    factory = generate.from_config(params, str(model), str(adapter) if adapter else None, model_id)
-    sample_one(params, factory, model, adapter, model_id, questions, out, params.get("point"), params)
+    p = config.stage_params("eval", params, "weirdgen sample --params", EXTRA)  # by hand: defaults, checked
+    factory = generate.from_config(p, str(model), str(adapter) if adapter else None, model_id)
+    sample_one(p, factory, model, adapter, model_id, questions, out, p.get("point"), params)
 
 
 def run_many(params: dict[str, Any], *, model: Path | str, questions: Path | str, outs: Sequence[Path | str]) -> None:
     """Several models through one vLLM engine (``weirdgen sample-many``)."""
+    raw, params = params, config.stage_params("eval", params, "weirdgen sample-many --params", EXTRA)
     models_ = params["models"]
     if len(models_) != len(outs):
         raise UserError(f"{len(models_)} models in --params but {len(outs)} --outs")
@@ -92,4 +99,4 @@ def run_many(params: dict[str, Any], *, model: Path | str, questions: Path | str
 
     for m, out in zip(models_, outs):
         sample_one(shared, view(m["adapter"]), model, m["adapter"], m["model_id"], questions, out, m["point"],
-                   {**shared, "models": [m]})
+                   {**{k: v for k, v in raw.items() if k != "models"}, "models": [m]})
