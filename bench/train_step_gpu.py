@@ -216,15 +216,15 @@ def main() -> None:
               f"{torch.cuda.max_memory_reserved() / 2**30:.1f} GiB; device memory in use now (context, kernels, cache) "
               f"{(lambda f, t: (t - f) / 2**30)(*torch.cuda.mem_get_info()):.1f} GiB; CUDA_MODULE_LOADING "
               f"{os.environ.get('CUDA_MODULE_LOADING')}", flush=True)
-        # steps 1.6x over the median time per padded token (session 23: ~33 data-fixed ones in every loop at 8B),
-        # beside the allocator: how many of them (and of the others) grew the driver allocations (cuda_mallocs)
+        # a step's time is taken when its loss is read, after the next step is queued: where queuing the next step
+        # blocks the host (its big passes), that step's work lands in this step's time (session 23: the "slow"
+        # steps were each followed by a two-pass step; over the pair the time per padded token was the median's)
         per = sorted(d / r["padded_tokens"] for d, r in zip(dts[1:], log[1:]))[len(dts) // 2]
-        grew = [r.get("cuda_mallocs", 0) > p.get("cuda_mallocs", 0) for p, r in zip(log, log[1:])]
-        hot = [d > 1.6 * per * r["padded_tokens"] for d, r in zip(dts[1:], log[1:])]
-        print(f"  {name}: steps > 1.6x the median time per padded token: {sum(hot)}, "
-              f"{sum(d - per * r['padded_tokens'] for d, r, h in zip(dts[1:], log[1:], hot) if h):.1f} s over; "
-              f"of them {sum(g and h for g, h in zip(grew, hot))} grew cudaMalloc's count, of the others "
-              f"{sum(g and not h for g, h in zip(grew, hot))} of {len(hot) - sum(hot)}", flush=True)
+        hot = [i for i in range(1, len(dts) - 1) if dts[i] > 1.6 * per * log[i]["padded_tokens"]]
+        pair = sorted((dts[i] + dts[i + 1]) / (log[i]["padded_tokens"] + log[i + 1]["padded_tokens"]) for i in hot)
+        print(f"  {name}: steps > 1.6x the median time per padded token: {len(hot)}; over each with the next step: "
+              f"{(pair[len(pair) // 2] / per if pair else 0):.2f}x the median (1.00: the next step's work, no lost time)",
+              flush=True)
         if a.keep_logs:
             Path(a.keep_logs).mkdir(parents=True, exist_ok=True)
             shutil.copyfile(out / "train_log.jsonl", Path(a.keep_logs) / f"train_log_{k}_{name}.jsonl")
