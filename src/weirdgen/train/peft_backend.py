@@ -214,9 +214,8 @@ def cuda_allocator_defaults() -> None:
 
 def allocator_counts(on_cuda: bool) -> dict[str, int]:
     """The CUDA caching allocator's running counts for a step's train-log record (empty off CUDA): segment
-    allocations and frees from the driver and cache-flush retries. A step whose time jumps while these grow spent it
-    mapping device memory (session 23: ~33 data-fixed steps took 2.5-3x the median in every loop at 8B; the counts
-    say whether the allocator is why). A host-side read: it does not wait for the GPU."""
+    allocations and frees from the driver and cache-flush retries: a step whose time jumps while these grow spent it
+    mapping device memory (docs/benchmarks.md, session 23). A host-side read: it does not wait for the GPU."""
     if not on_cuda:
         return {}
     import torch
