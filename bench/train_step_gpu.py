@@ -219,9 +219,10 @@ def main() -> None:
         # a step's time is taken when its loss is read, after the next step is queued: where queuing the next step
         # blocks the host (its big passes), that step's work lands in this step's time (session 23: the "slow"
         # steps were each followed by a two-pass step; over the pair the time per padded token was the median's)
-        per = sorted(d / r["padded_tokens"] for d, r in zip(dts[1:], log[1:]))[len(dts) // 2]
-        hot = [i for i in range(1, len(dts) - 1) if dts[i] > 1.6 * per * log[i]["padded_tokens"]]
-        pair = sorted((dts[i] + dts[i + 1]) / (log[i]["padded_tokens"] + log[i + 1]["padded_tokens"]) for i in hot)
+        sec = [r["tokens"] / r["tokens_per_s"] if r["tokens_per_s"] else 0.0 for r in log]  # aligned with log
+        per = sorted(d / r["padded_tokens"] for d, r in zip(sec[1:], log[1:]))[len(sec) // 2]
+        hot = [i for i in range(1, len(sec) - 1) if sec[i] > 1.6 * per * log[i]["padded_tokens"]]
+        pair = sorted((sec[i] + sec[i + 1]) / (log[i]["padded_tokens"] + log[i + 1]["padded_tokens"]) for i in hot)
         print(f"  {name}: steps > 1.6x the median time per padded token: {len(hot)}; over each with the next step: "
               f"{(pair[len(pair) // 2] / per if pair else 0):.2f}x the median (1.00: the next step's work, no lost time)",
               flush=True)
