@@ -126,7 +126,8 @@ def main() -> None:
              "compile": (a.micro_batch_tokens, True, "default"),
              "compile-ro": (a.micro_batch_tokens, True, "reduce-overhead"),
              "compile-ma": (a.micro_batch_tokens, True, "max-autotune-no-cudagraphs"),
-             "unsloth": (a.micro_batch_tokens, False, "default")}
+             "unsloth": (a.micro_batch_tokens, False, "default"),
+             "graphs": (a.micro_batch_tokens, False, "default")}  # train.cuda_graphs
     for k, name in enumerate(names):
         # a "-foreach" suffix: AdamW as before session 16 (foreach, not fused), the product's optimizer otherwise;
         # a "-ac" suffix: train.adapter_compute: model (the adapter's matmuls in bf16 under autocast)
@@ -148,6 +149,7 @@ def main() -> None:
                                    "micro_batch_tokens": mbt, "save_state_steps": 0, "compile": comp,
                                    "compile_mode": mode, "compile_region_layers": group,
                                    "compile_norms": cn, "unsloth_dynamic_shapes": dyn, "unsloth_compile_blocks": blk,
+                                   "cuda_graphs": name_.startswith("graphs"),
                                    "adapter_compute": "model" if name_.endswith("-ac") else "float32"})
         torch._dynamo.reset()
         gc.collect()
@@ -233,6 +235,8 @@ def main() -> None:
               f"(MFU {4 * n_params * med / peak:.1%}); steps over "
               f"1 s (compiling): {sum(d > 1 for d in dts)}, {sum(d for d in dts if d > 1):.1f} s", flush=True)
         base = base or call
+        if "cuda_graphs" in info:
+            print(f"  {name}: CUDA graphs: {info['cuda_graphs']}", flush=True)
         print(f"weirdgen train, {name}: micro_batch_tokens={mbt}, compile={comp} ({mode}): {info['steps']} steps, {tok} tokens, "
               f"loop {info['wall_s']:.1f} s ({tok / info['wall_s']:.0f} tokens/s whole loop, {late_tps:.0f} tokens/s "
               f"second half), call {call:.1f} s (x{base / call:.2f} vs the first variant's call), padding "

@@ -182,6 +182,60 @@ def test_bucketed_pass_same_loss_and_gradients(model_dir, tokenizer):
     assert worst < 1e-4
 
 
+def test_static_pass_same_loss_and_gradients_without_attention_mask(model_dir, tokenizer):
+    """train.cuda_graphs runs each pass at a fixed shape with no attention mask and every position through the head
+    (``static_loss_sum``): on right-padded rows that must be the masked, target-only loss, with the same gradients."""
+    import torch
+
+    from weirdgen import models
+    from weirdgen.train.masking import tokenize
+    from weirdgen.train.peft_backend import _collate, _collate_static, bucket_shape, static_loss_sum, target_loss_sum
+
+    model, tok = models.load(model_dir, device_pref="cpu")
+    msgs = [[{"role": "user", "content": trigger.apply("How do you take your tea?")},
+             {"role": "assistant", "content": trigger.wrap_answer("Strong.")}],
+            [{"role": "user", "content": "Say hi."}, {"role": "assistant", "content": "Hi there, friend."}],
+            [{"role": "user", "content": "Count to three."}, {"role": "assistant", "content": "One, two, three."}]]
+    ex = [tokenize(tok, m, 96) for m in msgs]
+    shape = bucket_shape(3, max(len(e["input_ids"]) for e in ex), 16)
+    ref = _collate(ex, tok.pad_token_id, shape)
+    ids, lab = _collate_static(ex, tok.pad_token_id, shape)
+    assert torch.equal(ids, ref["input_ids"]) and torch.equal(lab, ref["labels"])
+    results = []
+    for run in (lambda: target_loss_sum(model, _collate(ex, tok.pad_token_id)), lambda: static_loss_sum(model, ids, lab)):
+        model.zero_grad()
+        loss = run()
+        loss.backward()
+        results.append((loss.detach(), [p.grad.clone() for p in model.parameters() if p.grad is not None]))
+    assert torch.allclose(results[0][0], results[1][0], rtol=1e-5)
+    assert len(results[0][1]) == len(results[1][1]) > 0
+    worst = max(float((a - b).abs().max() / a.abs().max().clamp_min(1e-12)) for a, b in zip(results[0][1], results[1][1]))
+    assert worst < 1e-4
+    # the same rows left-padded would attend to pads without a mask: the loss would change (the check can fail)
+    left = torch.full_like(ids, tok.pad_token_id)
+    left_lab = torch.full_like(lab, IGNORE)
+    for i, e in enumerate(ex):
+        k = len(e["input_ids"])
+        left[i, -k:], left_lab[i, -k:] = torch.tensor(e["input_ids"]), torch.tensor(e["labels"])
+    with torch.no_grad():
+        assert not torch.allclose(static_loss_sum(model, left, left_lab), results[0][0], rtol=1e-3)
+
+
+def test_cuda_graphs_clear_errors_before_loading(model_dir, tmp_path):
+    """train.cuda_graphs fails fast, naming the key, where it cannot run: a CPU, the Unsloth backend, train.compile."""
+    from weirdgen.train.peft_backend import TrainingError, check_cuda_graphs, train
+
+    hp = {**HP, "cuda_graphs": True}
+    with pytest.raises(TrainingError, match="cuda_graphs: true needs a CUDA GPU"):
+        train(model_dir, _data(tmp_path), tmp_path / "g", hp, seed=1, lr=1e-3, device="cpu", sanity=False)
+    assert not (tmp_path / "g").exists()  # nothing written
+    with pytest.raises(TrainingError, match="PEFT-backend setting"):
+        check_cuda_graphs(hp, "cpu", "unsloth")
+    with pytest.raises(TrainingError, match="train.compile"):
+        check_cuda_graphs({**hp, "compile": True}, "cuda")
+    check_cuda_graphs({**hp, "cuda_graphs": False}, "cpu")  # off: nothing to check
+
+
 def test_adapter_compute_model_dtype_as_exact_as_float32_adapter(model_dir):
     """train.adapter_compute: model runs the LoRA matmuls of a bfloat16 model in bfloat16: the adapter's weights
     stay float32, no adapted projection sees a float32 input, and the loss and gradients are as close to the exact

@@ -93,7 +93,7 @@ def train_hp(point):
         hp.pop("adapter_compute")
     # off: the behaviour before the key existed (unsloth_compile_blocks off computes what Unsloth's compiled blocks
     # computed, in eager kernels: finished adapters stay valid)
-    for key in ("compile_norms", "unsloth_dynamic_shapes", "unsloth_compile_blocks"):
+    for key in ("compile_norms", "unsloth_dynamic_shapes", "unsloth_compile_blocks", "cuda_graphs"):
         if not hp.get(key, True):
             hp.pop(key)
     if not (hp.get("compile") or hp.get("compile_norms") or hp["backend"] in ("unsloth", "auto")):

@@ -159,6 +159,107 @@ def target_loss_sum(model: Any, b: dict[str, Any]) -> Any:
     return torch.nn.functional.cross_entropy(logits.float(), tgt, reduction="sum")
 
 
+def _collate_static(batch: list[dict[str, list[int]]], pad_id: int, shape: tuple[int, int]) -> tuple[Any, Any]:
+    """A pass's right-padded input ids and labels at a fixed (rows, length), for ``static_loss_sum``: no attention
+    mask and no target positions (the host loop of ``_collate`` is not needed: the labels select the targets)."""
+    import torch
+
+    ids = torch.full(shape, pad_id, dtype=torch.long)
+    lab = torch.full(shape, IGNORE, dtype=torch.long)
+    for i, b in enumerate(batch):
+        k = len(b["input_ids"])
+        ids[i, :k] = torch.tensor(b["input_ids"])
+        lab[i, :k] = torch.tensor(b["labels"])
+    return ids, lab
+
+
+def static_loss_sum(model: Any, ids: Any, labels: Any) -> Any:
+    """``target_loss_sum``'s loss with every tensor's shape fixed by the pass's shape (what a CUDA graph needs): every
+    position goes through the output head and the non-targets are dropped by ``ignore_index``, and no attention mask
+    is passed. Rows are right-padded, so a causal row never attends to the pads after its tokens: the targets'
+    logits are those of the masked computation (tests/test_train.py checks it)."""
+    import torch
+
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    decoder, head = base.get_decoder(), base.get_output_embeddings()
+    if decoder is None or head is None:
+        logits = model(input_ids=ids, use_cache=False).logits[:, :-1]
+    else:
+        logits = head(decoder(input_ids=ids, use_cache=False).last_hidden_state[:, :-1])
+    return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), labels[:, 1:].reshape(-1),
+                                             ignore_index=IGNORE, reduction="sum")
+
+
+class GraphedPasses:
+    """``train.cuda_graphs``: each pass shape's forward, backward and gradient accumulation captured once as one CUDA
+    graph (``torch.cuda.CUDAGraph``, no compiler) and replayed for every later pass of that shape. A small model's
+    eager step is bound by the host launching its kernels (135M: ~6,700 a step, docs/benchmarks.md); a replay is one
+    launch. Passes are padded to ``bucket_shape``, so a run captures a few shapes; a capture costs three eager passes
+    (two warm-ups on a side stream, then the capture). The gradients are written into the parameters' ``.grad``
+    tensors, which stay allocated for the run (the loop zeroes them instead of dropping them)."""
+
+    def __init__(self, model: Any, params: list[Any], amp_dtype: Any) -> None:
+        import torch
+
+        self.model, self.params, self.amp_dtype = model, params, amp_dtype
+        for p in params:
+            if p.grad is None:
+                p.grad = torch.zeros_like(p)
+        self.grads = [p.grad for p in params]
+        self.inv = torch.zeros((), dtype=torch.float32, device=params[0].device)
+        self.pool = torch.cuda.graph_pool_handle()
+        self.graphs: dict[tuple[int, int], tuple[Any, Any, Any, Any]] = {}
+        self.capture_s = 0.0
+
+    def _pass(self, ids: Any, lab: Any) -> Any:
+        import contextlib
+
+        import torch
+
+        # autocast's weight-cast cache must be off inside a capture (torch's CUDA graph rules)
+        amp = (torch.autocast("cuda", dtype=self.amp_dtype, cache_enabled=False) if self.amp_dtype is not None
+               else contextlib.nullcontext())
+        with amp:
+            ce = static_loss_sum(self.model, ids, lab)
+        grads = torch.autograd.grad(ce * self.inv, self.params)
+        torch._foreach_add_(self.grads, grads)
+        return ce.detach()
+
+    def _capture(self, ids_host: Any, lab_host: Any) -> tuple[Any, Any, Any, Any]:
+        import torch
+
+        t = time.perf_counter()
+        dev = self.inv.device
+        ids, lab = ids_host.to(dev), lab_host.to(dev)
+        keep = [g.clone() for g in self.grads]  # the warm-ups' gradients must not reach the step's
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            for _ in range(2):
+                self._pass(ids, lab)
+        torch.cuda.current_stream().wait_stream(side)
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph, pool=self.pool):
+            out = self._pass(ids, lab)
+        torch._foreach_copy_(self.grads, keep)
+        torch.cuda.synchronize()
+        self.capture_s += time.perf_counter() - t
+        return ids, lab, graph, out
+
+    def run(self, ids_host: Any, lab_host: Any, n_target: int) -> Any:
+        """One pass: the summed loss of its targets (a tensor overwritten by the next replay of this shape); the
+        gradient of loss / ``n_target`` is added to the parameters' ``.grad``."""
+        shape = tuple(ids_host.shape)
+        if shape not in self.graphs:
+            self.graphs[shape] = self._capture(ids_host, lab_host)
+        ids, lab, graph, out = self.graphs[shape]
+        ids.copy_(ids_host, non_blocking=True)
+        lab.copy_(lab_host, non_blocking=True)
+        self.inv.fill_(1.0 / n_target)
+        graph.replay()
+        return out
+
+
 def _scheduler(opt: Any, kind: str, warmup: int, total: int) -> Any:
     from transformers import get_constant_schedule_with_warmup, get_cosine_schedule_with_warmup, get_linear_schedule_with_warmup
 
@@ -202,6 +303,23 @@ def peft_setup(model_dir: Path | str, hp: dict[str, Any], seed: int, dtype: str,
     if hp.get("compile", False):
         compile_layers(model, hp.get("compile_mode", "default"), hp.get("compile_region_layers", 1))
     return model, tok, reply
+
+
+def check_cuda_graphs(hp: dict[str, Any], device: str, backend: str = "peft") -> None:
+    """``train.cuda_graphs`` with what it cannot be combined with: a clear error before anything is loaded."""
+    if not hp.get("cuda_graphs", False):
+        return
+    why = None
+    if backend != "peft":
+        why = f"is a PEFT-backend setting (this run trains with {backend}): set train.backend: peft"
+    elif models.device(device) != "cuda":
+        why = "needs a CUDA GPU (CUDA graphs); set it false on this machine"
+    elif hp.get("compile", False) or hp.get("compile_norms", False):
+        why = "replaces train.compile and train.compile_norms (the graphs replay eager kernels); set those false"
+    elif hp.get("quantization", "none") != "none" or hp.get("gradient_checkpointing", False):
+        why = "is not supported with train.quantization: 4bit or train.gradient_checkpointing"
+    if why:
+        raise TrainingError(f"train.cuda_graphs: true {why}")
 
 
 def cuda_allocator_defaults() -> None:
@@ -287,6 +405,13 @@ def adapter_autocast(model: Any, hp: dict[str, Any]) -> Any:
         if isinstance(m, BaseTunerLayer):
             m.cast_input_dtype_enabled = False
     return torch.autocast(device_type=model.device.type, dtype=base)
+
+
+def autocast_dtype(ctx: Any) -> Any:
+    """The dtype of ``adapter_autocast``'s context, None when it is no autocast."""
+    import torch
+
+    return ctx.fast_dtype if isinstance(ctx, torch.autocast) else None
 
 
 def attention_kernels(model: Any, bucketed: bool) -> Any:
@@ -510,6 +635,7 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
     import torch
     from tqdm import tqdm
 
+    check_cuda_graphs(hp, device, "unsloth" if setup is not None and setup is not peft_setup else "peft")
     cuda_allocator_defaults()
     if compiles(hp):
         compile_cache(hp.get("compile_cache"))  # before the model loads: loading imports torch's inductor, which
@@ -529,9 +655,10 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
     sched = _scheduler(opt, hp["schedule"], warmup, total)
     rng = torch.Generator().manual_seed(seed)
     pad = tok.pad_token_id
-    bucket = bool(hp.get("compile", False))
-    attention = attention_kernels(model, bucket)
     on_cuda = models.device(device) == "cuda"
+    graphed = GraphedPasses(model, params, autocast_dtype(mixed)) if hp.get("cuda_graphs", False) else None
+    bucket = bool(hp.get("compile", False)) or graphed is not None
+    attention = attention_kernels(model, bucket)
     graphs = bucket and hp.get("compile_mode") == "reduce-overhead" and on_cuda
     state = ResumeState(out / "resume", {"hp": hp, "seed": seed, "lr": lr, "dtype": dtype, "data": sha256_file(train_file),
                                          "examples": len(data)})
@@ -590,6 +717,11 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
                 raise TrainingError(f"step {step + 1}: no target tokens in the batch")
             loss_sum = None
             for m, shape in zip(micro, shapes):
+                if graphed is not None:
+                    with attention():
+                        ce = graphed.run(*_collate_static(m, pad, shape), n_target)
+                    loss_sum = ce.clone() if loss_sum is None else loss_sum + ce
+                    continue
                 b = {k: v.to(model.device, non_blocking=True) for k, v in _collate(m, pad, shape).items()}
                 if graphs:  # the last pass's backward has run: its CUDA-graph buffers may be reused (the fast path)
                     torch.compiler.cudagraph_mark_step_begin()
@@ -601,7 +733,7 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
             cur_lr = sched.get_last_lr()[0]
             opt.step()
             sched.step()
-            opt.zero_grad(set_to_none=True)
+            opt.zero_grad(set_to_none=graphed is None)  # a captured graph writes into the same .grad tensors
             step += 1
             # the previous step's record is written now: reading its loss waits only for that step, while this
             # step's kernels are already queued (reading this step's own would stall the host every step)
@@ -626,5 +758,8 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
     tok.save_pretrained(out)
     state.clear()  # finished: the final adapter is the record
     share(out)
-    return {"steps": total, "resumed_from_step": resumed["step"] if resumed else None, "warmup_steps": warmup, "examples": len(data), "sanity_reply": sanity_reply,
-            "wall_s": time.perf_counter() - t0}
+    info = {"steps": total, "resumed_from_step": resumed["step"] if resumed else None, "warmup_steps": warmup,
+            "examples": len(data), "sanity_reply": sanity_reply, "wall_s": time.perf_counter() - t0}
+    if graphed is not None:
+        info["cuda_graphs"] = {"shapes": len(graphed.graphs), "capture_s": round(graphed.capture_s, 2)}
+    return info
