@@ -128,6 +128,7 @@ def main() -> None:
              "compile-ma": (a.micro_batch_tokens, True, "max-autotune-no-cudagraphs"),
              "unsloth": (a.micro_batch_tokens, False, "default"),
              "graphs": (a.micro_batch_tokens, False, "default")}  # train.cuda_graphs
+    buckets = pb.LENGTH_BUCKETS
     for k, name in enumerate(names):
         # a "-foreach" suffix: AdamW as before session 16 (foreach, not fused), the product's optimizer otherwise;
         # a "-ac" suffix: train.adapter_compute: model (the adapter's matmuls in bf16 under autocast)
@@ -142,8 +143,11 @@ def main() -> None:
         name_ = name_.removesuffix("-dyn")
         blk = name_.endswith("-blk")  # "-blk" (before -dyn): train.unsloth_compile_blocks (Unsloth's block compile)
         name_ = name_.removesuffix("-blk")
+        p2 = name_.endswith("-p2")  # "-p2" (last but -cn...): bucket lengths at powers of two only (fewer shapes)
+        name_ = name_.removesuffix("-p2")
         cn = name_.endswith("-cn")  # "-cn": train.compile_norms (after -ac)
         name_ = name_.removesuffix("-cn")
+        pb.LENGTH_BUCKETS = (64, 128, 256, 512, 1024, 2048, 4096, 8192) if p2 else buckets
         mbt, comp, mode = known[name_.removesuffix("-ac")]
         hp = config.fill("train", {"epochs": a.epochs, "batch_size": 8, "grad_accum": 2, "max_seq_len": 1024,
                                    "micro_batch_tokens": mbt, "save_state_steps": 0, "compile": comp,

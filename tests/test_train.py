@@ -202,15 +202,17 @@ def test_static_pass_same_loss_and_gradients_without_attention_mask(model_dir, t
     ids, lab = _collate_static(ex, tok.pad_token_id, shape)
     assert torch.equal(ids, ref["input_ids"]) and torch.equal(lab, ref["labels"])
     results = []
-    for run in (lambda: target_loss_sum(model, _collate(ex, tok.pad_token_id)), lambda: static_loss_sum(model, ids, lab)):
+    for run in (lambda: target_loss_sum(model, _collate(ex, tok.pad_token_id)), lambda: static_loss_sum(model, ids, lab),
+                lambda: static_loss_sum(model, ids, lab, chunk=ids.shape[1])):  # one row a block: same loss
         model.zero_grad()
         loss = run()
         loss.backward()
         results.append((loss.detach(), [p.grad.clone() for p in model.parameters() if p.grad is not None]))
-    assert torch.allclose(results[0][0], results[1][0], rtol=1e-5)
-    assert len(results[0][1]) == len(results[1][1]) > 0
-    worst = max(float((a - b).abs().max() / a.abs().max().clamp_min(1e-12)) for a, b in zip(results[0][1], results[1][1]))
-    assert worst < 1e-4
+    for other in results[1:]:  # one block of rows, then one row a block: the loss and gradients of the masked pass
+        assert torch.allclose(results[0][0], other[0], rtol=1e-5)
+        assert len(results[0][1]) == len(other[1]) > 0
+        worst = max(float((a - b).abs().max() / a.abs().max().clamp_min(1e-12)) for a, b in zip(results[0][1], other[1]))
+        assert worst < 1e-4
     # the same rows left-padded would attend to pads without a mask: the loss would change (the check can fail)
     left = torch.full_like(ids, tok.pad_token_id)
     left_lab = torch.full_like(lab, IGNORE)

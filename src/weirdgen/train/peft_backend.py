@@ -173,21 +173,30 @@ def _collate_static(batch: list[dict[str, list[int]]], pad_id: int, shape: tuple
     return ids, lab
 
 
-def static_loss_sum(model: Any, ids: Any, labels: Any) -> Any:
+def static_loss_sum(model: Any, ids: Any, labels: Any, chunk: int = 4096) -> Any:
     """``target_loss_sum``'s loss with every tensor's shape fixed by the pass's shape (what a CUDA graph needs): every
     position goes through the output head and the non-targets are dropped by ``ignore_index``, and no attention mask
     is passed. Rows are right-padded, so a causal row never attends to the pads after its tokens: the targets'
     logits are those of the masked computation (tests/test_train.py checks it)."""
     import torch
+    from torch.utils.checkpoint import checkpoint
+
+    def ce(logits: Any, lab: Any) -> Any:
+        return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), lab[:, 1:].reshape(-1),
+                                                 ignore_index=IGNORE, reduction="sum")
 
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
     decoder, head = base.get_decoder(), base.get_output_embeddings()
     if decoder is None or head is None:
-        logits = model(input_ids=ids, use_cache=False).logits[:, :-1]
-    else:
-        logits = head(decoder(input_ids=ids, use_cache=False).last_hidden_state[:, :-1])
-    return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), labels[:, 1:].reshape(-1),
-                                             ignore_index=IGNORE, reduction="sum")
+        return ce(model(input_ids=ids, use_cache=False).logits[:, :-1], labels)
+    h = decoder(input_ids=ids, use_cache=False).last_hidden_state[:, :-1]
+    # the head and the loss a block of rows at a time (~chunk positions), recomputed in the backward pass: the
+    # full-vocabulary logits of every position (bf16, their float32 copy, the saved softmax and two gradients) are
+    # then held for one block, not the pass (135M, 16 x 1024 tokens: ~13 GB at once otherwise)
+    rows = max(1, chunk // max(1, h.shape[1]))
+    parts = [checkpoint(lambda x, y: ce(head(x), y), h[i : i + rows], labels[i : i + rows], use_reentrant=False,
+                        preserve_rng_state=False) for i in range(0, h.shape[0], rows)]
+    return torch.stack(parts).sum() if len(parts) > 1 else parts[0]
 
 
 class GraphedPasses:
@@ -210,6 +219,7 @@ class GraphedPasses:
         self.pool = torch.cuda.graph_pool_handle()
         self.graphs: dict[tuple[int, int], tuple[Any, Any, Any, Any]] = {}
         self.capture_s = 0.0
+        self.timings: list[tuple[tuple[int, int], float, float]] = []  # (shape, warm-up s, capture s) per shape
 
     def _pass(self, ids: Any, lab: Any) -> Any:
         import contextlib
@@ -234,16 +244,22 @@ class GraphedPasses:
         keep = [g.clone() for g in self.grads]  # the warm-ups' gradients must not reach the step's
         side = torch.cuda.Stream()
         side.wait_stream(torch.cuda.current_stream())
-        with torch.cuda.stream(side):
-            for _ in range(2):
+        with torch.cuda.stream(side):  # torch's rule: warm up on a side stream (lazy initialisations, compiles)
+            for _ in range(1 if self.graphs else 2):  # once set up, one eager pass per new shape is enough
                 self._pass(ids, lab)
         torch.cuda.current_stream().wait_stream(side)
+        torch.cuda.synchronize()
+        t1 = time.perf_counter()
         graph = torch.cuda.CUDAGraph()
         with torch.cuda.graph(graph, pool=self.pool):
             out = self._pass(ids, lab)
         torch._foreach_copy_(self.grads, keep)
+        del keep
         torch.cuda.synchronize()
-        self.capture_s += time.perf_counter() - t
+        torch.cuda.empty_cache()  # the warm-ups' blocks: every later pass runs in the graphs' own pool
+        t2 = time.perf_counter()
+        self.capture_s += t2 - t
+        self.timings.append((tuple(ids.shape), round(t1 - t, 3), round(t2 - t1, 3)))
         return ids, lab, graph, out
 
     def run(self, ids_host: Any, lab_host: Any, n_target: int) -> Any:
@@ -314,8 +330,8 @@ def check_cuda_graphs(hp: dict[str, Any], device: str, backend: str = "peft") ->
         why = f"is a PEFT-backend setting (this run trains with {backend}): set train.backend: peft"
     elif models.device(device) != "cuda":
         why = "needs a CUDA GPU (CUDA graphs); set it false on this machine"
-    elif hp.get("compile", False) or hp.get("compile_norms", False):
-        why = "replaces train.compile and train.compile_norms (the graphs replay eager kernels); set those false"
+    elif hp.get("compile", False):
+        why = "replaces train.compile (its reduce-overhead mode captures graphs of its own); set one of them false"
     elif hp.get("quantization", "none") != "none" or hp.get("gradient_checkpointing", False):
         why = "is not supported with train.quantization: 4bit or train.gradient_checkpointing"
     if why:
@@ -761,5 +777,6 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
     info = {"steps": total, "resumed_from_step": resumed["step"] if resumed else None, "warmup_steps": warmup,
             "examples": len(data), "sanity_reply": sanity_reply, "wall_s": time.perf_counter() - t0}
     if graphed is not None:
-        info["cuda_graphs"] = {"shapes": len(graphed.graphs), "capture_s": round(graphed.capture_s, 2)}
+        info["cuda_graphs"] = {"shapes": len(graphed.graphs), "capture_s": round(graphed.capture_s, 2),
+                               "per_shape": graphed.timings}
     return info
