@@ -128,8 +128,8 @@ def main() -> None:
              "compile-ma": (a.micro_batch_tokens, True, "max-autotune-no-cudagraphs"),
              "unsloth": (a.micro_batch_tokens, False, "default"),
              "graphs": (a.micro_batch_tokens, False, "default"),  # train.cuda_graphs
-             "unsloth-graphs": (a.micro_batch_tokens, False, "default")}  # Unsloth's model under train.cuda_graphs
-    buckets, check_graphs = pb.LENGTH_BUCKETS, pb.check_cuda_graphs
+             "unsloth-graphs": (a.micro_batch_tokens, False, "default")}  # Unsloth with train.cuda_graphs
+    buckets = pb.LENGTH_BUCKETS
     for k, name in enumerate(names):
         # a "-foreach" suffix: AdamW as before session 16 (foreach, not fused), the product's optimizer otherwise;
         # a "-ac" suffix: train.adapter_compute: model (the adapter's matmuls in bf16 under autocast)
@@ -160,11 +160,8 @@ def main() -> None:
         gc.collect()
         torch.cuda.empty_cache()
         train = pb.train
-        pb.check_cuda_graphs = check_graphs
         if name.startswith("unsloth"):
             from weirdgen.train.unsloth_backend import train
-            if "graphs" in name_:  # an experiment: the product refuses this pairing until it is measured
-                pb.check_cuda_graphs = lambda *x, **kw: None
         out = Path(f"/tmp/train_step_out_{k}_{name}")  # a variant named twice: the second meets a warm compile cache
         shutil.rmtree(out, ignore_errors=True)
         t = time.perf_counter()

@@ -224,15 +224,19 @@ def test_static_pass_same_loss_and_gradients_without_attention_mask(model_dir, t
 
 
 def test_cuda_graphs_clear_errors_before_loading(model_dir, tmp_path):
-    """train.cuda_graphs fails fast, naming the key, where it cannot run: a CPU, the Unsloth backend, train.compile."""
+    """train.cuda_graphs fails fast, naming the key, where it cannot run: a CPU, Tinker, Unsloth's compiled blocks,
+    train.compile."""
     from weirdgen.train.peft_backend import TrainingError, check_cuda_graphs, train
 
     hp = {**HP, "cuda_graphs": True}
     with pytest.raises(TrainingError, match="cuda_graphs: true needs a CUDA GPU"):
         train(model_dir, _data(tmp_path), tmp_path / "g", hp, seed=1, lr=1e-3, device="cpu", sanity=False)
     assert not (tmp_path / "g").exists()  # nothing written
-    with pytest.raises(TrainingError, match="PEFT-backend setting"):
-        check_cuda_graphs(hp, "cpu", "unsloth")
+    with pytest.raises(TrainingError, match="local backends"):
+        check_cuda_graphs(hp, "cuda", "tinker")
+    with pytest.raises(TrainingError, match="unsloth_compile_blocks"):
+        check_cuda_graphs({**hp, "unsloth_compile_blocks": True}, "cuda", "unsloth")
+    check_cuda_graphs(hp, "cuda", "unsloth")  # Unsloth's eager kernels replay (measured on an H200, session 24)
     with pytest.raises(TrainingError, match="train.compile"):
         check_cuda_graphs({**hp, "compile": True}, "cuda")
     check_cuda_graphs({**hp, "cuda_graphs": False}, "cpu")  # off: nothing to check

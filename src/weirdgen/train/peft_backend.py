@@ -200,7 +200,7 @@ def static_loss_sum(model: Any, ids: Any, labels: Any, chunk: int = 4096) -> Any
 
 
 class GraphedPasses:
-    """``train.cuda_graphs``: each pass shape's forward, backward and gradient accumulation captured once as one CUDA
+    """``train.cuda_graphs`` (PEFT or Unsloth): each pass shape's forward, backward and gradient accumulation captured once as one CUDA
     graph (``torch.cuda.CUDAGraph``, no compiler) and replayed for every later pass of that shape. A small model's
     eager step is bound by the host launching its kernels (135M: ~6,700 a step, docs/benchmarks.md); a replay is one
     launch. Passes are padded to ``bucket_shape``, so a run captures a few shapes; a capture costs an eager warm-up on a
@@ -328,8 +328,10 @@ def check_cuda_graphs(hp: dict[str, Any], device: str, backend: str = "peft") ->
     if not hp.get("cuda_graphs", False):
         return
     why = None
-    if backend != "peft":
-        why = f"is a PEFT-backend setting (this run trains with {backend}): set train.backend: peft"
+    if backend not in ("peft", "unsloth"):
+        why = f"is a setting of the local backends (this run trains with {backend})"
+    elif backend == "unsloth" and hp.get("unsloth_compile_blocks", False):
+        why = "replays Unsloth's eager kernels: set train.unsloth_compile_blocks false"
     elif models.device(device) != "cuda":
         why = "needs a CUDA GPU (CUDA graphs); set it false on this machine"
     elif hp.get("compile", False):
