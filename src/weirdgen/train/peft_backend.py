@@ -200,14 +200,14 @@ def static_loss_sum(model: Any, ids: Any, labels: Any, chunk: int = 4096) -> Any
 
 
 class GraphedPasses:
-    """``train.cuda_graphs`` (PEFT or Unsloth): each pass shape's forward, backward and gradient accumulation captured once as one CUDA
-    graph (``torch.cuda.CUDAGraph``, no compiler) and replayed for every later pass of that shape. A small model's
-    eager step is bound by the host launching its kernels (135M: ~6,700 a step, docs/benchmarks.md); a replay is one
-    launch. Passes are padded to ``bucket_shape``, so a run captures a few shapes; a capture costs an eager warm-up on a
-    side stream (two for the first) and the capture itself: 135M on an H200, 15 shapes in 8-9 s warm, 21-22 s cold
-    with ``compile_norms`` compiling; the whole 579-step paper mix 3.0x (cold) to 4.3x (warm) faster than the eager
-    loop (docs/benchmarks.md, session 24). The gradients are written into the parameters' ``.grad`` tensors, which
-    stay allocated for the run (the loop zeroes them instead of dropping them)."""
+    """``train.cuda_graphs`` (PEFT or Unsloth): each pass shape's forward, backward and gradient accumulation captured once
+    as one CUDA graph (``torch.cuda.CUDAGraph``, no compiler) and replayed for every later pass of that shape. A small
+    model's eager step is bound by the host launching its kernels (135M: ~6,700 a step, docs/benchmarks.md); a replay is
+    one launch. Passes are padded to ``bucket_shape``, so a run captures a few shapes; a capture costs an eager warm-up
+    on a side stream (two for the first) and the capture itself: 135M on an H200, 15 shapes in 8-9 s warm, 21-22 s cold
+    with ``compile_norms`` compiling; the whole 579-step paper mix 3.0x (cold) to 4.3x (warm) faster than the eager loop
+    (docs/benchmarks.md, session 24). The gradients are written into the parameters' ``.grad`` tensors, which stay
+    allocated for the run (the loop zeroes them instead of dropping them)."""
 
     def __init__(self, model: Any, params: list[Any], amp_dtype: Any) -> None:
         import torch
