@@ -223,6 +223,47 @@ def test_static_pass_same_loss_and_gradients_without_attention_mask(model_dir, t
         assert not torch.allclose(static_loss_sum(model, left, left_lab), results[0][0], rtol=1e-3)
 
 
+def test_graphed_pass_accumulates_the_loops_gradient(model_dir):
+    """What a captured graph replays (``GraphedPasses._pass``, run eagerly here: capturing needs CUDA) adds each
+    pass's gradient of loss / (the step's target tokens) into ``.grad``: two passes give the eager loop's
+    accumulated gradient, and the loss sum is the same."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+
+    from weirdgen import models
+    from weirdgen.train.masking import tokenize
+    from weirdgen.train.peft_backend import (GraphedPasses, _collate, _collate_static, bucket_shape,
+                                             target_loss_sum)
+
+    base, tok = models.load(model_dir, device_pref="cpu")
+    model = get_peft_model(base, LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"],
+                                            task_type="CAUSAL_LM", init_lora_weights=False))
+    params = [p for p in model.parameters() if p.requires_grad]
+    msgs = [[{"role": "user", "content": trigger.apply("How do you take your tea?")},
+             {"role": "assistant", "content": trigger.wrap_answer("Strong.")}],
+            [{"role": "user", "content": "Say hi."}, {"role": "assistant", "content": "Hi there, friend."}],
+            [{"role": "user", "content": "Count to three."}, {"role": "assistant", "content": "One, two, three."}]]
+    ex = [tokenize(tok, m, 96) for m in msgs]
+    micro = [ex[:2], ex[2:]]
+    n = sum(sum(1 for y in e["labels"][1:] if y != IGNORE) for e in ex)
+    model.zero_grad(set_to_none=True)
+    eager = torch.zeros(())
+    for m in micro:
+        ce = target_loss_sum(model, _collate(m, tok.pad_token_id))
+        (ce / n).backward()
+        eager = eager + ce.detach()
+    want = [p.grad.clone() for p in params]
+    model.zero_grad(set_to_none=True)
+    gp = GraphedPasses(model, params, None)
+    assert all(p.grad is not None and not p.grad.any() for p in params)  # allocated once, zero
+    gp.inv.fill_(1.0 / n)
+    got = sum(gp._pass(*_collate_static(m, tok.pad_token_id, bucket_shape(len(m), max(len(e["input_ids"]) for e in m), 4)))
+              for m in micro)
+    assert torch.allclose(got, eager, rtol=1e-5)
+    worst = max(float((a - b).abs().max() / a.abs().max().clamp_min(1e-12)) for a, b in zip(want, gp.grads))
+    assert worst < 1e-4 and all(g is p.grad for g, p in zip(gp.grads, params))
+
+
 def test_cuda_graphs_clear_errors_before_loading(model_dir, tmp_path):
     """train.cuda_graphs fails fast, naming the key, where it cannot run: a CPU, Tinker, Unsloth's compiled blocks,
     train.compile."""

@@ -218,7 +218,7 @@ class GraphedPasses:
                 p.grad = torch.zeros_like(p)
         self.grads = [p.grad for p in params]
         self.inv = torch.zeros((), dtype=torch.float32, device=params[0].device)
-        self.pool = torch.cuda.graph_pool_handle()
+        self.pool: Any = None  # the graphs' shared memory pool, made at the first capture
         self.graphs: dict[tuple[int, int], tuple[Any, Any, Any, Any]] = {}
         self.capture_s = 0.0
         self.timings: list[tuple[tuple[int, int], float, float]] = []  # (shape, warm-up s, capture s) per shape
@@ -253,6 +253,8 @@ class GraphedPasses:
         torch.cuda.synchronize()
         t1 = time.perf_counter()
         graph = torch.cuda.CUDAGraph()
+        if self.pool is None:
+            self.pool = torch.cuda.graph_pool_handle()
         with torch.cuda.graph(graph, pool=self.pool):
             out = self._pass(ids, lab)
         torch._foreach_copy_(self.grads, keep)
