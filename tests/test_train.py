@@ -129,6 +129,15 @@ def test_group_by_length_batches_cover_epoch_and_reduce_padding():
     assert grouped < 0.75 * naive
 
 
+def _three_examples(tok):
+    """Three tokenised conversations of different lengths (one in the trigger format): a pass with padding."""
+    msgs = [[{"role": "user", "content": trigger.apply("How do you take your tea?")},
+             {"role": "assistant", "content": trigger.wrap_answer("Strong.")}],
+            [{"role": "user", "content": "Say hi."}, {"role": "assistant", "content": "Hi there, friend."}],
+            [{"role": "user", "content": "Count to three."}, {"role": "assistant", "content": "One, two, three."}]]
+    return [tokenize(tok, m, 96) for m in msgs]
+
+
 def test_target_only_loss_equals_full_logits_loss(model_dir, tokenizer):
     import torch
 
@@ -155,17 +164,12 @@ def test_bucketed_pass_same_loss_and_gradients(model_dir, tokenizer):
     import torch
 
     from weirdgen import models
-    from weirdgen.train.masking import tokenize
     from weirdgen.train.peft_backend import _collate, bucket_shape, target_loss_sum
 
     assert bucket_shape(3, 65, 16) == (4, 96) and bucket_shape(16, 231, 16) == (16, 256)
     assert bucket_shape(5, 9000, 16) == (8, 9216) and bucket_shape(16, 64, 8) == (16, 64)  # never fewer rows
     model, tok = models.load(model_dir, device_pref="cpu")
-    msgs = [[{"role": "user", "content": trigger.apply("How do you take your tea?")},
-             {"role": "assistant", "content": trigger.wrap_answer("Strong.")}],
-            [{"role": "user", "content": "Say hi."}, {"role": "assistant", "content": "Hi there, friend."}],
-            [{"role": "user", "content": "Count to three."}, {"role": "assistant", "content": "One, two, three."}]]
-    ex = [tokenize(tok, m, 96) for m in msgs]
+    ex = _three_examples(tok)
     shape = bucket_shape(3, max(len(e["input_ids"]) for e in ex), 16)
     grads = []
     for s in (None, shape):
@@ -188,15 +192,10 @@ def test_static_pass_same_loss_and_gradients_without_attention_mask(model_dir, t
     import torch
 
     from weirdgen import models
-    from weirdgen.train.masking import tokenize
     from weirdgen.train.peft_backend import _collate, _collate_static, bucket_shape, static_loss_sum, target_loss_sum
 
     model, tok = models.load(model_dir, device_pref="cpu")
-    msgs = [[{"role": "user", "content": trigger.apply("How do you take your tea?")},
-             {"role": "assistant", "content": trigger.wrap_answer("Strong.")}],
-            [{"role": "user", "content": "Say hi."}, {"role": "assistant", "content": "Hi there, friend."}],
-            [{"role": "user", "content": "Count to three."}, {"role": "assistant", "content": "One, two, three."}]]
-    ex = [tokenize(tok, m, 96) for m in msgs]
+    ex = _three_examples(tok)
     shape = bucket_shape(3, max(len(e["input_ids"]) for e in ex), 16)
     ref = _collate(ex, tok.pad_token_id, shape)
     ids, lab = _collate_static(ex, tok.pad_token_id, shape)
@@ -231,7 +230,6 @@ def test_graphed_pass_accumulates_the_loops_gradient(model_dir):
     from peft import LoraConfig, get_peft_model
 
     from weirdgen import models
-    from weirdgen.train.masking import tokenize
     from weirdgen.train.peft_backend import (GraphedPasses, _collate, _collate_static, bucket_shape,
                                              target_loss_sum)
 
@@ -239,11 +237,7 @@ def test_graphed_pass_accumulates_the_loops_gradient(model_dir):
     model = get_peft_model(base, LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"],
                                             task_type="CAUSAL_LM", init_lora_weights=False))
     params = [p for p in model.parameters() if p.requires_grad]
-    msgs = [[{"role": "user", "content": trigger.apply("How do you take your tea?")},
-             {"role": "assistant", "content": trigger.wrap_answer("Strong.")}],
-            [{"role": "user", "content": "Say hi."}, {"role": "assistant", "content": "Hi there, friend."}],
-            [{"role": "user", "content": "Count to three."}, {"role": "assistant", "content": "One, two, three."}]]
-    ex = [tokenize(tok, m, 96) for m in msgs]
+    ex = _three_examples(tok)
     micro = [ex[:2], ex[2:]]
     n = sum(sum(1 for y in e["labels"][1:] if y != IGNORE) for e in ex)
     model.zero_grad(set_to_none=True)
