@@ -62,6 +62,8 @@ def random_model(src: Path, work: Path, arch: str) -> int:
                           num_attention_heads=32, num_key_value_heads=8, max_position_embeddings=131072,
                           rms_norm_eps=1e-5, rope_theta=500000.0, tie_word_embeddings=False,
                           bos_token_id=cfg.bos_token_id, eos_token_id=cfg.eos_token_id, pad_token_id=cfg.pad_token_id)
+    torch.manual_seed(0)  # the same random weights in every process (session 24's calls each drew their own, so
+    # their losses could be compared only within a call)
     with torch.device("cuda" if torch.cuda.is_available() else "cpu"):
         model = AutoModelForCausalLM.from_config(cfg, dtype=torch.bfloat16)
     n = sum(p.numel() for p in model.parameters())
