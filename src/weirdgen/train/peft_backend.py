@@ -58,24 +58,33 @@ def bucket_shape(rows: int, length: int, max_rows: int) -> tuple[int, int]:
     return max(rows, min(r, max_rows)), n
 
 
+def _collate_static(batch: list[dict[str, list[int]]], pad_id: int, shape: tuple[int, int]) -> tuple[Any, Any]:
+    """A pass's right-padded input ids and labels at (rows, length): all ``static_loss_sum`` needs (the labels select
+    the targets); ``_collate`` adds the attention mask and the target positions."""
+    import torch
+
+    ids = torch.full(shape, pad_id, dtype=torch.long)
+    lab = torch.full(shape, IGNORE, dtype=torch.long)
+    for i, b in enumerate(batch):
+        k = len(b["input_ids"])
+        ids[i, :k] = torch.tensor(b["input_ids"])
+        lab[i, :k] = torch.tensor(b["labels"])
+    return ids, lab
+
+
 def _collate(batch: list[dict[str, list[int]]], pad_id: int, shape: tuple[int, int] | None = None) -> dict[str, Any]:
     """Right-padded tensors of a pass. ``shape``: pad to (rows, length); the extra rows are pad tokens with every
     position attended (finite activations) and no label, so they add nothing to the loss or the gradients."""
     import torch
 
-    n = max(len(b["input_ids"]) for b in batch)
-    rows, n = shape if shape else (len(batch), n)
-    ids = torch.full((rows, n), pad_id, dtype=torch.long)
-    lab = torch.full((rows, n), IGNORE, dtype=torch.long)
+    rows, n = shape if shape else (len(batch), max(len(b["input_ids"]) for b in batch))
+    ids, lab = _collate_static(batch, pad_id, (rows, n))
     att = torch.zeros((rows, n), dtype=torch.long)
     att[len(batch):] = 1
     pos: list[int] = []
     tgt: list[int] = []
     for i, b in enumerate(batch):
-        k = len(b["input_ids"])
-        ids[i, :k] = torch.tensor(b["input_ids"])
-        lab[i, :k] = torch.tensor(b["labels"])
-        att[i, :k] = 1
+        att[i, : len(b["input_ids"])] = 1
         for t, y in enumerate(b["labels"][1:]):
             if y != IGNORE:
                 pos.append(i * (n - 1) + t)
@@ -135,6 +144,12 @@ def micro_batches(examples: list[dict[str, list[int]]], bs: int, budget: int | N
     return out
 
 
+def _decoder_and_head(model: Any) -> tuple[Any, Any]:
+    """The decoder stack and the output head of a (PEFT-wrapped) causal LM; either None for unusual architectures."""
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    return base.get_decoder(), base.get_output_embeddings()
+
+
 def target_loss_sum(model: Any, b: dict[str, Any]) -> Any:
     """Summed next-token cross-entropy over target positions only.
 
@@ -143,8 +158,7 @@ def target_loss_sum(model: Any, b: dict[str, Any]) -> Any:
     """
     import torch
 
-    base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    decoder, head = base.get_decoder(), base.get_output_embeddings()
+    decoder, head = _decoder_and_head(model)
     if "target_index" in b:  # positions chosen on the host (``_collate``): no GPU sync
         idx, tgt = b["target_index"], b["targets"]
     else:
@@ -159,20 +173,6 @@ def target_loss_sum(model: Any, b: dict[str, Any]) -> Any:
     return torch.nn.functional.cross_entropy(logits.float(), tgt, reduction="sum")
 
 
-def _collate_static(batch: list[dict[str, list[int]]], pad_id: int, shape: tuple[int, int]) -> tuple[Any, Any]:
-    """A pass's right-padded input ids and labels at a fixed (rows, length), for ``static_loss_sum``: no attention
-    mask and no target positions (the host loop of ``_collate`` is not needed: the labels select the targets)."""
-    import torch
-
-    ids = torch.full(shape, pad_id, dtype=torch.long)
-    lab = torch.full(shape, IGNORE, dtype=torch.long)
-    for i, b in enumerate(batch):
-        k = len(b["input_ids"])
-        ids[i, :k] = torch.tensor(b["input_ids"])
-        lab[i, :k] = torch.tensor(b["labels"])
-    return ids, lab
-
-
 def static_loss_sum(model: Any, ids: Any, labels: Any, chunk: int = 4096) -> Any:
     """``target_loss_sum``'s loss with every tensor's shape fixed by the pass's shape (what a CUDA graph needs): every
     position goes through the output head and the non-targets are dropped by ``ignore_index``, and no attention mask
@@ -185,8 +185,7 @@ def static_loss_sum(model: Any, ids: Any, labels: Any, chunk: int = 4096) -> Any
         return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), lab[:, 1:].reshape(-1),
                                                  ignore_index=IGNORE, reduction="sum")
 
-    base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    decoder, head = base.get_decoder(), base.get_output_embeddings()
+    decoder, head = _decoder_and_head(model)
     if decoder is None or head is None:
         return ce(model(input_ids=ids, use_cache=False).logits[:, :-1], labels)
     h = decoder(input_ids=ids, use_cache=False).last_hidden_state[:, :-1]
@@ -657,7 +656,7 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
     import torch
     from tqdm import tqdm
 
-    check_cuda_graphs(hp, device, "unsloth" if setup is not None and setup is not peft_setup else "peft")
+    check_cuda_graphs(hp, device)  # the Unsloth backend checks its own settings before it calls this loop
     cuda_allocator_defaults()
     if compiles(hp):
         compile_cache(hp.get("compile_cache"))  # before the model loads: loading imports torch's inductor, which
@@ -740,8 +739,7 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
             loss_sum = None
             for m, shape in zip(micro, shapes):
                 if graphed is not None:
-                    with attention():
-                        ce = graphed.run(*_collate_static(m, pad, shape), n_target)
+                    ce = graphed.run(*_collate_static(m, pad, shape), n_target)
                     loss_sum = ce.clone() if loss_sum is None else loss_sum + ce
                     continue
                 b = {k: v.to(model.device, non_blocking=True) for k, v in _collate(m, pad, shape).items()}

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from weirdgen import models
-from weirdgen.train.peft_backend import TrainingError, compile_cache, sanity_check
+from weirdgen.train.peft_backend import TrainingError, check_cuda_graphs, compile_cache, sanity_check
 from weirdgen.train.peft_backend import train as _train
 
 
@@ -73,6 +73,7 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
           lr: float, dtype: str = "bfloat16", device: str = "auto", checkpoint_steps: list[int] | None = None,
           sanity: bool = True) -> dict[str, Any]:
     """Train one LoRA adapter with Unsloth; same outputs as the PEFT backend."""
+    check_cuda_graphs(hp, device, "unsloth")
     compile_cache(hp.get("compile_cache"))  # with unsloth_compile_blocks, Unsloth compiles its blocks on every run;
     # set before it is imported (importing it fixes inductor's cache folder)
     compile_blocks(bool(hp.get("unsloth_compile_blocks", False)))
