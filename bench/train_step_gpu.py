@@ -131,7 +131,7 @@ def main() -> None:
              "unsloth": (a.micro_batch_tokens, False, "default"),
              "graphs": (a.micro_batch_tokens, False, "default"),  # train.cuda_graphs
              "unsloth-graphs": (a.micro_batch_tokens, False, "default")}  # Unsloth with train.cuda_graphs
-    buckets = pb.LENGTH_BUCKETS
+    buckets, capture_tokens = pb.LENGTH_BUCKETS, pb.CAPTURE_TOKENS
     for k, name in enumerate(names):
         # a "-foreach" suffix: AdamW as before session 16 (foreach, not fused), the product's optimizer otherwise;
         # a "-ac" suffix: train.adapter_compute: model (the adapter's matmuls in bf16 under autocast)
@@ -146,6 +146,9 @@ def main() -> None:
         name_ = name_.removesuffix("-dyn")
         blk = name_.endswith("-blk")  # "-blk" (before -dyn): train.unsloth_compile_blocks (Unsloth's block compile)
         name_ = name_.removesuffix("-blk")
+        np_ = name_.endswith("-np")  # "-np" (last): train.cuda_graphs without the planned merges (a shape per bucket)
+        name_ = name_.removesuffix("-np")
+        pb.CAPTURE_TOKENS = 0 if np_ else capture_tokens
         p2 = name_.endswith("-p2")  # "-p2" (last but -cn...): bucket lengths at powers of two only (fewer shapes)
         name_ = name_.removesuffix("-p2")
         cn = name_.endswith("-cn")  # "-cn": train.compile_norms (after -ac)

@@ -258,6 +258,52 @@ def test_graphed_pass_accumulates_the_loops_gradient(model_dir):
     assert worst < 1e-4 and all(g is p.grad for g, p in zip(gp.grads, params))
 
 
+def test_graph_shapes_plan_fewer_captures_within_the_peak():
+    """train.cuda_graphs plans its captured shapes over the run: a rare shape is padded into a covering captured one
+    while its extra padding over the run stays under the capture cost; every pass still fits its shape, no shape is
+    larger than the largest the run needs anyway, and a cost of 0 merges nothing (the check can fail both ways)."""
+    from weirdgen.train.peft_backend import graph_bucket, graph_shapes
+
+    assert graph_bucket(10, 800, 16, 8192) == (10, 1024)  # not (16, 1024): twice the budget
+    assert graph_bucket(10, 800, 16, None) == (16, 1024)
+    assert graph_bucket(3, 500, 16, 8192) == (4, 512)
+    passes = [(16, 180)] * 150 + [(16, 250)] * 150 + [(3, 500)] * 2 + [(16, 90)] + [(10, 800)] * 6 + [(16, 380)] * 100
+    buckets = {graph_bucket(r, n, 16, 8192) for r, n in passes}
+    plan = graph_shapes(passes, 16, 8192, capture_tokens=65536)
+    assert set(plan) == buckets
+    for r, n in passes:
+        t = plan[graph_bucket(r, n, 16, 8192)]
+        assert t[0] >= r and t[1] >= n
+    peak = max(a * b for a, b in buckets)
+    assert max(a * b for a, b in plan.values()) <= peak
+    assert plan[(16, 96)] == (16, 192) and plan[(4, 512)] != (4, 512)  # rare shapes merged
+    assert plan[(16, 192)] == (16, 192) and plan[(16, 256)] == (16, 256)  # frequent ones kept
+    assert len(set(plan.values())) < len(buckets)
+    assert graph_shapes(passes, 16, 8192, capture_tokens=0) == {b: b for b in buckets}
+
+
+def test_planned_passes_are_the_loops_without_advancing_it(model_dir):
+    """The plan enumerates the loop's passes from a copy of its generator, across epoch boundaries, and leaves the
+    generator where the loop will start."""
+    import torch
+
+    from weirdgen import models
+    from weirdgen.train.peft_backend import batches, micro_batches, planned_passes
+
+    _, tok = models.load(model_dir, device_pref="cpu")
+    ex = _three_examples(tok) * 7  # 21 examples: 3 steps of 8 an epoch (the last short)
+    hp = {"batch_size": 4, "grad_accum": 2, "micro_batch_tokens": 100}
+    rng = torch.Generator().manual_seed(5)
+    before = rng.get_state().clone()
+    got = planned_passes(ex, hp, rng, 7)  # two epochs and a third's first step
+    assert torch.equal(rng.get_state(), before)
+    want, lengths = [], [len(e["input_ids"]) for e in ex]
+    for _ in range(3):
+        for g in batches(lengths, 4, 2, rng, True):
+            want.append([(len(m), max(len(e["input_ids"]) for e in m)) for m in micro_batches([ex[j] for j in g], 4, 100)])
+    assert got == [p for step in want[:7] for p in step] and len(want) == 9
+
+
 def test_cuda_graphs_clear_errors_before_loading(model_dir, tmp_path):
     """train.cuda_graphs fails fast, naming the key, where it cannot run: a CPU, Tinker, Unsloth's compiled blocks,
     train.compile."""

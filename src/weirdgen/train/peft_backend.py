@@ -58,6 +58,73 @@ def bucket_shape(rows: int, length: int, max_rows: int) -> tuple[int, int]:
     return max(rows, min(r, max_rows)), n
 
 
+#: A CUDA-graph capture (an eager warm-up pass and the capture) costs about as much time as replaying this many padded
+#: tokens: 135M on an H200, 0.4-1.2 s a shape after the first against ~6-7 µs per padded token of a replayed pass
+#: (docs/benchmarks.md, session 24). ``graph_shapes`` pads a rare shape into a larger captured one when the extra padding
+#: of all its passes over the run stays below this.
+CAPTURE_TOKENS = 65536
+
+
+def graph_bucket(rows: int, length: int, max_rows: int, budget: int | None) -> tuple[int, int]:
+    """``bucket_shape`` for ``train.cuda_graphs``, with rows rounded up to a power of two only while the padded pass
+    stays within the token ``budget`` (beyond it: the real rows or as many as the budget holds at that length): a
+    pass of 10 rows x 800 tokens is (10, 1024), not (16, 1024), which would double the run's peak memory."""
+    r, n = bucket_shape(rows, length, max_rows)
+    if budget and r * n > budget:
+        r = max(rows, min(r, budget // n))
+    return r, n
+
+
+def graph_shapes(passes: list[tuple[int, int]], max_rows: int, budget: int | None,
+                 capture_tokens: int | None = None) -> dict[tuple[int, int], tuple[int, int]]:
+    """The shapes ``train.cuda_graphs`` captures, planned over the whole run's passes ((rows, longest) each, known
+    before the loop): each pass's ``graph_bucket`` mapped to the captured shape it is padded to. Greedily, the merge of
+    one captured shape into another that covers it (rows and length both at least as large) with the least extra
+    padding over the run is made while that padding is below ``capture_tokens``; a merge never targets a shape larger
+    than one the run needs anyway, so the peak memory does not grow. 135M, the paper mix (seed 1): 8 shapes captured
+    instead of ``bucket_shape``'s 16, about as many padded tokens, the largest pass 10.8k tokens instead of 16.4k
+    (docs/benchmarks.md, session 25)."""
+    from collections import Counter
+
+    limit = CAPTURE_TOKENS if capture_tokens is None else capture_tokens
+    count = Counter(graph_bucket(r, n, max_rows, budget) for r, n in passes)
+    target = {s: s for s in count}
+    while True:
+        best: tuple[int, tuple[int, int], tuple[int, int]] | None = None
+        live = [s for s in count if target[s] == s]
+        for s in live:
+            n_s = sum(c for m, c in count.items() if target[m] == s)
+            for t in live:
+                if t != s and t[0] >= s[0] and t[1] >= s[1]:
+                    extra = n_s * (t[0] * t[1] - s[0] * s[1])
+                    if extra <= limit and (best is None or extra < best[0]):
+                        best = (extra, s, t)
+        if best is None:
+            return target
+        _, s, t = best
+        for m in count:
+            if target[m] == s:
+                target[m] = t
+
+
+def planned_passes(data: list[dict[str, list[int]]], hp: dict[str, Any], rng: Any, steps: int) -> list[tuple[int, int]]:
+    """(rows, longest row) of every forward/backward pass of the next ``steps`` optimizer steps, in the loop's order,
+    from a copy of the loop's generator (``rng`` itself is not advanced): the loop draws the same epochs."""
+    import torch
+
+    gen = torch.Generator()
+    gen.set_state(rng.get_state())
+    lengths = [len(d["input_ids"]) for d in data]
+    bs, ga = hp["batch_size"], hp["grad_accum"]
+    out: list[tuple[int, int]] = []
+    while steps > 0:
+        for g in batches(lengths, bs, ga, gen, hp.get("group_by_length", True))[:steps]:
+            out += [(len(m), max(len(d["input_ids"]) for d in m))
+                    for m in micro_batches([data[j] for j in g], bs, hp.get("micro_batch_tokens"))]
+            steps -= 1
+    return out
+
+
 def _collate_static(batch: list[dict[str, list[int]]], pad_id: int, shape: tuple[int, int]) -> tuple[Any, Any]:
     """A pass's right-padded input ids and labels at (rows, length): all ``static_loss_sum`` needs (the labels select
     the targets); ``_collate`` adds the attention mask and the target positions."""
@@ -202,7 +269,7 @@ class GraphedPasses:
     """``train.cuda_graphs`` (PEFT or Unsloth): each pass shape's forward, backward and gradient accumulation captured once
     as one CUDA graph (``torch.cuda.CUDAGraph``, no compiler) and replayed for every later pass of that shape. A small
     model's eager step is bound by the host launching its kernels (135M: ~6,700 a step, docs/benchmarks.md); a replay is
-    one launch. Passes are padded to ``bucket_shape``, so a run captures a few shapes; a capture costs an eager warm-up
+    one launch. Passes are padded to the shapes ``graph_shapes`` plans over the run, so a run captures a few; a capture costs an eager warm-up
     on a side stream (two for the first) and the capture itself: 135M on an H200, 15 shapes in 8-9 s warm, 21-22 s cold
     with ``compile_norms`` compiling; the whole 579-step paper mix 3.0x (cold) to 4.3x (warm) faster than the eager loop
     (docs/benchmarks.md, session 24). The gradients are written into the parameters' ``.grad`` tensors, which stay
@@ -219,6 +286,7 @@ class GraphedPasses:
         self.inv = torch.zeros((), dtype=torch.float32, device=params[0].device)
         self.pool: Any = None  # the graphs' shared memory pool, made at the first capture
         self.graphs: dict[tuple[int, int], tuple[Any, Any, Any, Any]] = {}
+        self.plan: dict[tuple[int, int], tuple[int, int]] = {}  # a pass's graph_bucket -> the shape it replays
         self.capture_s = 0.0
         self.timings: list[tuple[tuple[int, int], float, float]] = []  # (shape, warm-up s, capture s) per shape
 
@@ -264,6 +332,10 @@ class GraphedPasses:
         self.capture_s += t2 - t
         self.timings.append((tuple(ids.shape), round(t1 - t, 3), round(t2 - t1, 3)))
         return ids, lab, graph, out
+
+    def shape(self, bucket: tuple[int, int]) -> tuple[int, int]:
+        """The captured shape a pass of this ``graph_bucket`` is padded to (its own where the plan lacks it)."""
+        return self.plan.get(bucket, bucket)
 
     def run(self, ids_host: Any, lab_host: Any, n_target: int) -> Any:
         """One pass: the summed loss of its targets (a tensor overwritten by the next replay of this shape); the
@@ -720,6 +792,9 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
         if rec["step"] > warmup and loss > hp["max_loss"]:
             raise TrainingError(f"step {rec['step']}: per-token loss {loss:.2f} > train.max_loss={hp['max_loss']} after warm-up")
 
+    budget = hp.get("micro_batch_tokens")
+    if graphed is not None:  # the captured shapes, planned over the passes still to run (the epoch's skipped ones too)
+        graphed.plan = graph_shapes(planned_passes(data, hp, rng, total - step + skip), bs * ga, budget)
     while step < total:
         lengths = [len(d["input_ids"]) for d in data]
         epoch_rng = rng.get_state()  # this epoch's order can be rebuilt from here on resume
@@ -732,7 +807,10 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
             n_target = sum(sum(1 for x in d["labels"][1:] if x != IGNORE) for m in micro for d in m)
             n_tokens = sum(len(d["input_ids"]) for m in micro for d in m)
             longest = [max(len(d["input_ids"]) for d in m) for m in micro]
-            shapes = [bucket_shape(len(m), n, bs * ga) if bucket else (len(m), n) for m, n in zip(micro, longest)]
+            if graphed is not None:
+                shapes = [graphed.shape(graph_bucket(len(m), n, bs * ga, budget)) for m, n in zip(micro, longest)]
+            else:
+                shapes = [bucket_shape(len(m), n, bs * ga) if bucket else (len(m), n) for m, n in zip(micro, longest)]
             n_padded = sum(r * n for r, n in shapes)
             if n_target == 0:
                 raise TrainingError(f"step {step + 1}: no target tokens in the batch")
@@ -781,6 +859,7 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
     info = {"steps": total, "resumed_from_step": resumed["step"] if resumed else None, "warmup_steps": warmup,
             "examples": len(data), "sanity_reply": sanity_reply, "wall_s": time.perf_counter() - t0}
     if graphed is not None:
-        info["cuda_graphs"] = {"shapes": len(graphed.graphs), "capture_s": round(graphed.capture_s, 2),
+        info["cuda_graphs"] = {"shapes": len(graphed.graphs), "buckets": len(graphed.plan),
+                               "capture_s": round(graphed.capture_s, 2),
                                "per_shape": graphed.timings}
     return info
