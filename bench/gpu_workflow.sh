@@ -71,9 +71,9 @@ pack)
   fi
   git -C "$ROOT" rev-parse HEAD > "$out/x/commit"
   (cd "$out/x" && sha256sum ./*.whl > wheels.sha256)
-  # one archive in parts of 56 MiB: one part per call (a call carries 64 MiB with the working tree, ~4 MiB)
+  # one archive in parts of 48 MiB: one part per call (a call carries 64 MiB with the working tree, ~10 MiB in 2026-11)
   n=0
-  tar -C "$out/x" -cf - . | split -b 56M -d - "$out/part."
+  tar -C "$out/x" -cf - . | split -b 48M -d - "$out/part."
   for f in "$out"/part.*; do mkdir -p "$out/p$n"; mv "$f" "$out/p$n/"; n=$((n + 1)); done
   rm -rf "$out/x"
   if [ "${GW_UNSLOTH:-0}" = 1 ]; then

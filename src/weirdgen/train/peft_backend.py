@@ -270,9 +270,9 @@ class GraphedPasses:
     as one CUDA graph (``torch.cuda.CUDAGraph``, no compiler) and replayed for every later pass of that shape. A small
     model's eager step is bound by the host launching its kernels (135M: ~6,700 a step, docs/benchmarks.md); a replay is
     one launch. Passes are padded to the shapes ``graph_shapes`` plans over the run, so a run captures a few; a capture costs an eager warm-up
-    on a side stream (two for the first) and the capture itself: 135M on an H200, 15 shapes in 8-9 s warm, 21-22 s cold
-    with ``compile_norms`` compiling; the whole 579-step paper mix 3.0x (cold) to 4.3x (warm) faster than the eager loop
-    (docs/benchmarks.md, session 24). The gradients are written into the parameters' ``.grad`` tensors, which stay
+    on a side stream (two for the first) and the capture itself: 135M on an H200, 7 planned shapes in 2.5-4.2 s warm; the
+    whole 579-step paper mix 2.9-4.4x (cold) to 4.0-5.0x (warm) faster than the eager loop, alone on the card; six
+    trainings sharing a card no faster (docs/benchmarks.md, session 25). The gradients are written into the parameters' ``.grad`` tensors, which stay
     allocated for the run (the loop zeroes them instead of dropping them)."""
 
     def __init__(self, model: Any, params: list[Any], amp_dtype: Any) -> None:
