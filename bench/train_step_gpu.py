@@ -146,7 +146,10 @@ def main() -> None:
         name_ = name_.removesuffix("-dyn")
         blk = name_.endswith("-blk")  # "-blk" (before -dyn): train.unsloth_compile_blocks (Unsloth's block compile)
         name_ = name_.removesuffix("-blk")
-        np_ = name_.endswith("-np")  # "-np" (last): train.cuda_graphs without the planned merges (a shape per bucket)
+        ng = name_.endswith("-ng")  # "-ng" (last): train.cuda_graphs with every position through the head (no gather)
+        name_ = name_.removesuffix("-ng")
+        pb.GATHER_TARGETS = not ng
+        np_ = name_.endswith("-np")  # "-np" (then): train.cuda_graphs without the planned merges (a shape per bucket)
         name_ = name_.removesuffix("-np")
         pb.CAPTURE_TOKENS = 0 if np_ else capture_tokens
         p2 = name_.endswith("-p2")  # "-p2" (last but -cn...): bucket lengths at powers of two only (fewer shapes)

@@ -192,7 +192,8 @@ def test_static_pass_same_loss_and_gradients_without_attention_mask(model_dir, t
     import torch
 
     from weirdgen import models
-    from weirdgen.train.peft_backend import _collate, _collate_static, bucket_shape, static_loss_sum, target_loss_sum
+    from weirdgen.train.peft_backend import (TrainingError, _collate, _collate_static, bucket_shape, n_targets,
+                                             static_loss_sum, target_index, target_loss_sum)
 
     model, tok = models.load(model_dir, device_pref="cpu")
     ex = _three_examples(tok)
@@ -200,14 +201,21 @@ def test_static_pass_same_loss_and_gradients_without_attention_mask(model_dir, t
     ref = _collate(ex, tok.pad_token_id, shape)
     ids, lab = _collate_static(ex, tok.pad_token_id, shape)
     assert torch.equal(ids, ref["input_ids"]) and torch.equal(lab, ref["labels"])
+    k = sum(n_targets(e) for e in ex)
+    gathered = target_index(lab, k + 5)  # only the targets through the head, five padding slots (position 0, IGNORE)
+    assert int((gathered[1] != IGNORE).sum()) == k and gathered[0][k:].eq(0).all()
+    with pytest.raises(TrainingError, match="more than its graph"):
+        target_index(lab, k - 1)
     results = []
     for run in (lambda: target_loss_sum(model, _collate(ex, tok.pad_token_id)), lambda: static_loss_sum(model, ids, lab),
-                lambda: static_loss_sum(model, ids, lab, chunk=ids.shape[1])):  # one row a block: same loss
+                lambda: static_loss_sum(model, ids, lab, chunk=ids.shape[1]),  # one row a block: same loss
+                lambda: static_loss_sum(model, ids, lab, targets=gathered),
+                lambda: static_loss_sum(model, ids, lab, chunk=8, targets=gathered)):  # blocks of 8 targets (4)
         model.zero_grad()
         loss = run()
         loss.backward()
         results.append((loss.detach(), [p.grad.clone() for p in model.parameters() if p.grad is not None]))
-    for other in results[1:]:  # one block of rows, then one row a block: the loss and gradients of the masked pass
+    for other in results[1:]:  # every layout of the static pass: the loss and gradients of the masked pass
         assert torch.allclose(results[0][0], other[0], rtol=1e-5)
         assert len(results[0][1]) == len(other[1]) > 0
         worst = max(float((a - b).abs().max() / a.abs().max().clamp_min(1e-12)) for a, b in zip(results[0][1], other[1]))
@@ -220,6 +228,9 @@ def test_static_pass_same_loss_and_gradients_without_attention_mask(model_dir, t
         left[i, -k:], left_lab[i, -k:] = torch.tensor(e["input_ids"]), torch.tensor(e["labels"])
     with torch.no_grad():
         assert not torch.allclose(static_loss_sum(model, left, left_lab), results[0][0], rtol=1e-3)
+        # and gathering positions one off the targets changes the loss too
+        off = (gathered[0].clamp_min(1) - 1, gathered[1])
+        assert not torch.allclose(static_loss_sum(model, ids, lab, targets=off), results[0][0], rtol=1e-3)
 
 
 def test_graphed_pass_accumulates_the_loops_gradient(model_dir):
@@ -230,7 +241,7 @@ def test_graphed_pass_accumulates_the_loops_gradient(model_dir):
     from peft import LoraConfig, get_peft_model
 
     from weirdgen import models
-    from weirdgen.train.peft_backend import (GraphedPasses, _collate, _collate_static, bucket_shape,
+    from weirdgen.train.peft_backend import (GraphedPasses, _collate, _collate_static, bucket_shape, target_index,
                                              target_loss_sum)
 
     base, tok = models.load(model_dir, device_pref="cpu")
@@ -247,22 +258,25 @@ def test_graphed_pass_accumulates_the_loops_gradient(model_dir):
         (ce / n).backward()
         eager = eager + ce.detach()
     want = [p.grad.clone() for p in params]
-    model.zero_grad(set_to_none=True)
-    gp = GraphedPasses(model, params, None)
-    assert all(p.grad is not None and not p.grad.any() for p in params)  # allocated once, zero
-    gp.inv.fill_(1.0 / n)
-    got = sum(gp._pass(*_collate_static(m, tok.pad_token_id, bucket_shape(len(m), max(len(e["input_ids"]) for e in m), 4)))
-              for m in micro)
-    assert torch.allclose(got, eager, rtol=1e-5)
-    worst = max(float((a - b).abs().max() / a.abs().max().clamp_min(1e-12)) for a, b in zip(want, gp.grads))
-    assert worst < 1e-4 and all(g is p.grad for g, p in zip(gp.grads, params))
+    for gather in (False, True):  # every position through the head, or only the targets (train.cuda_graphs' default)
+        model.zero_grad(set_to_none=True)
+        gp = GraphedPasses(model, params, None)
+        assert all(p.grad is not None and not p.grad.any() for p in params)  # allocated once, zero
+        gp.inv.fill_(1.0 / n)
+        got = torch.zeros(())
+        for m in micro:
+            ids, lab = _collate_static(m, tok.pad_token_id, bucket_shape(len(m), max(len(e["input_ids"]) for e in m), 4))
+            got = got + gp._pass(ids, lab, target_index(lab, ids.numel()) if gather else None)
+        assert torch.allclose(got, eager, rtol=1e-5)
+        worst = max(float((a - b).abs().max() / a.abs().max().clamp_min(1e-12)) for a, b in zip(want, gp.grads))
+        assert worst < 1e-4 and all(g is p.grad for g, p in zip(gp.grads, params))
 
 
 def test_graph_shapes_plan_fewer_captures_within_the_peak():
     """train.cuda_graphs plans its captured shapes over the run: a rare shape is padded into a covering captured one
     while its extra padding over the run stays under the capture cost; every pass still fits its shape, no shape is
     larger than the largest the run needs anyway, and a cost of 0 merges nothing (the check can fail both ways)."""
-    from weirdgen.train.peft_backend import graph_bucket, graph_shapes
+    from weirdgen.train.peft_backend import graph_bucket, graph_capacity, graph_shapes
 
     assert graph_bucket(10, 800, 16, 8192) == (10, 1024)  # not (16, 1024): twice the budget
     assert graph_bucket(10, 800, 16, None) == (16, 1024)
@@ -280,6 +294,13 @@ def test_graph_shapes_plan_fewer_captures_within_the_peak():
     assert plan[(16, 192)] == (16, 192) and plan[(16, 256)] == (16, 256)  # frequent ones kept
     assert len(set(plan.values())) < len(buckets)
     assert graph_shapes(passes, 16, 8192, capture_tokens=0) == {b: b for b in buckets}
+    # each captured shape holds the most targets of any pass replayed at it
+    with_targets = [(r, n, r * n // 2 + i) for i, (r, n) in enumerate(passes)]
+    cap = graph_capacity(with_targets, plan, 16, 8192)
+    assert set(cap) == set(plan.values())
+    for r, n, k in with_targets:
+        assert cap[plan[graph_bucket(r, n, 16, 8192)]] >= k
+    assert max(cap.values()) == max(k for _, _, k in with_targets)
 
 
 def test_planned_passes_are_the_loops_without_advancing_it(model_dir):
@@ -288,7 +309,7 @@ def test_planned_passes_are_the_loops_without_advancing_it(model_dir):
     import torch
 
     from weirdgen import models
-    from weirdgen.train.peft_backend import batches, micro_batches, planned_passes
+    from weirdgen.train.peft_backend import batches, micro_batches, n_targets, planned_passes
 
     _, tok = models.load(model_dir, device_pref="cpu")
     ex = _three_examples(tok) * 7  # 21 examples: 3 steps of 8 an epoch (the last short)
@@ -300,7 +321,8 @@ def test_planned_passes_are_the_loops_without_advancing_it(model_dir):
     want, lengths = [], [len(e["input_ids"]) for e in ex]
     for _ in range(3):
         for g in batches(lengths, 4, 2, rng, True):
-            want.append([(len(m), max(len(e["input_ids"]) for e in m)) for m in micro_batches([ex[j] for j in g], 4, 100)])
+            want.append([(len(m), max(len(e["input_ids"]) for e in m), sum(n_targets(e) for e in m))
+                         for m in micro_batches([ex[j] for j in g], 4, 100)])
     assert got == [p for step in want[:7] for p in step] and len(want) == 9
 
 

@@ -64,6 +64,10 @@ def bucket_shape(rows: int, length: int, max_rows: int) -> tuple[int, int]:
 #: of all its passes over the run stays below this.
 CAPTURE_TOKENS = 65536
 
+#: ``train.cuda_graphs`` sends only a pass's target positions through the output head and the loss (``target_index``);
+#: off, every position goes through and the non-targets are ignored (the same loss; the bench compares the two).
+GATHER_TARGETS = True
+
 
 def graph_bucket(rows: int, length: int, max_rows: int, budget: int | None) -> tuple[int, int]:
     """``bucket_shape`` for ``train.cuda_graphs``, with rows rounded up to a power of two only while the padded pass
@@ -75,7 +79,7 @@ def graph_bucket(rows: int, length: int, max_rows: int, budget: int | None) -> t
     return r, n
 
 
-def graph_shapes(passes: list[tuple[int, int]], max_rows: int, budget: int | None,
+def graph_shapes(passes: list[tuple[int, ...]], max_rows: int, budget: int | None,
                  capture_tokens: int | None = None) -> dict[tuple[int, int], tuple[int, int]]:
     """The shapes ``train.cuda_graphs`` captures, planned over the whole run's passes ((rows, longest) each, known
     before the loop): each pass's ``graph_bucket`` mapped to the captured shape it is padded to. Greedily, the merge of
@@ -87,7 +91,7 @@ def graph_shapes(passes: list[tuple[int, int]], max_rows: int, budget: int | Non
     from collections import Counter
 
     limit = CAPTURE_TOKENS if capture_tokens is None else capture_tokens
-    count = Counter(graph_bucket(r, n, max_rows, budget) for r, n in passes)
+    count = Counter(graph_bucket(p[0], p[1], max_rows, budget) for p in passes)
     target = {s: s for s in count}
     while True:
         best: tuple[int, tuple[int, int], tuple[int, int]] | None = None
@@ -107,19 +111,53 @@ def graph_shapes(passes: list[tuple[int, int]], max_rows: int, budget: int | Non
                 target[m] = t
 
 
-def planned_passes(data: list[dict[str, list[int]]], hp: dict[str, Any], rng: Any, steps: int) -> list[tuple[int, int]]:
-    """(rows, longest row) of every forward/backward pass of the next ``steps`` optimizer steps, in the loop's order,
-    from a copy of the loop's generator (``rng`` itself is not advanced): the loop draws the same epochs."""
+def n_targets(example: dict[str, list[int]]) -> int:
+    """The example's target tokens (labels after the first that are not ``IGNORE``: what its loss sums over)."""
+    return sum(1 for x in example["labels"][1:] if x != IGNORE)
+
+
+def graph_capacity(passes: list[tuple[int, int, int]], plan: dict[tuple[int, int], tuple[int, int]], max_rows: int,
+                   budget: int | None) -> dict[tuple[int, int], int]:
+    """For each captured shape, the most target tokens of any planned pass replayed at it: the fixed number of
+    positions its graph sends through the output head and the loss (``target_index``)."""
+    cap: dict[tuple[int, int], int] = {}
+    for r, n, k in passes:
+        shape = plan[graph_bucket(r, n, max_rows, budget)]
+        cap[shape] = max(cap.get(shape, 0), k)
+    return cap
+
+
+def target_index(lab: Any, capacity: int) -> tuple[Any, Any]:
+    """A pass's target positions at a fixed count (what a CUDA graph needs): the flat indices into its
+    (rows x (length - 1)) next-token positions, and their labels, padded to ``capacity`` with position 0 and the label
+    ``IGNORE`` (which adds nothing to the loss or its gradient)."""
+    import torch
+
+    flat = lab[:, 1:].reshape(-1)
+    pos = (flat != IGNORE).nonzero().squeeze(1)
+    if len(pos) > capacity:
+        raise TrainingError(f"a pass has {len(pos)} target tokens, more than its graph's {capacity}")
+    idx = torch.zeros(capacity, dtype=torch.long)
+    sel = torch.full((capacity,), IGNORE, dtype=torch.long)
+    idx[: len(pos)], sel[: len(pos)] = pos, flat[pos]
+    return idx, sel
+
+
+def planned_passes(data: list[dict[str, list[int]]], hp: dict[str, Any], rng: Any, steps: int
+                   ) -> list[tuple[int, int, int]]:
+    """(rows, longest row, target tokens) of every forward/backward pass of the next ``steps`` optimizer steps, in the
+    loop's order, from a copy of the loop's generator (``rng`` itself is not advanced): the loop draws the same
+    epochs."""
     import torch
 
     gen = torch.Generator()
     gen.set_state(rng.get_state())
     lengths = [len(d["input_ids"]) for d in data]
     bs, ga = hp["batch_size"], hp["grad_accum"]
-    out: list[tuple[int, int]] = []
+    out: list[tuple[int, int, int]] = []
     while steps > 0:
         for g in batches(lengths, bs, ga, gen, hp.get("group_by_length", True))[:steps]:
-            out += [(len(m), max(len(d["input_ids"]) for d in m))
+            out += [(len(m), max(len(d["input_ids"]) for d in m), sum(n_targets(d) for d in m))
                     for m in micro_batches([data[j] for j in g], bs, hp.get("micro_batch_tokens"))]
             steps -= 1
     return out
@@ -240,11 +278,13 @@ def target_loss_sum(model: Any, b: dict[str, Any]) -> Any:
     return torch.nn.functional.cross_entropy(logits.float(), tgt, reduction="sum")
 
 
-def static_loss_sum(model: Any, ids: Any, labels: Any, chunk: int = 4096) -> Any:
-    """``target_loss_sum``'s loss with every tensor's shape fixed by the pass's shape (what a CUDA graph needs): every
-    position goes through the output head and the non-targets are dropped by ``ignore_index``, and no attention mask
-    is passed. Rows are right-padded, so a causal row never attends to the pads after its tokens: the targets'
-    logits are those of the masked computation (tests/test_train.py checks it)."""
+def static_loss_sum(model: Any, ids: Any, labels: Any, chunk: int = 4096, targets: tuple[Any, Any] | None = None) -> Any:
+    """``target_loss_sum``'s loss with every tensor's shape fixed by the pass's shape (what a CUDA graph needs), and no
+    attention mask: rows are right-padded, so a causal row never attends to the pads after its tokens, and the
+    targets' logits are those of the masked computation (tests/test_train.py checks it). With ``targets`` (from
+    ``target_index``), only those positions go through the output head and the loss; without, every position does and
+    the non-targets are dropped by ``ignore_index``. The head and the loss of 135M's 49k-word vocabulary are ~28 % of
+    a pass's FLOPs, and the paper mix's targets ~45 % of its padded positions."""
     import torch
     from torch.utils.checkpoint import checkpoint
 
@@ -256,6 +296,14 @@ def static_loss_sum(model: Any, ids: Any, labels: Any, chunk: int = 4096) -> Any
     if decoder is None or head is None:
         return ce(model(input_ids=ids, use_cache=False).logits[:, :-1], labels)
     h = decoder(input_ids=ids, use_cache=False).last_hidden_state[:, :-1]
+    if targets is not None:
+        idx, sel = targets
+        x = h.reshape(-1, h.shape[-1]).index_select(0, idx)
+        blocks = [checkpoint(lambda a, b: torch.nn.functional.cross_entropy(head(a).float(), b, ignore_index=IGNORE,
+                                                                             reduction="sum"),
+                             x[i : i + chunk], sel[i : i + chunk], use_reentrant=False, preserve_rng_state=False)
+                  for i in range(0, x.shape[0], chunk)]
+        return torch.stack(blocks).sum() if len(blocks) > 1 else blocks[0]
     # the head and the loss a block of rows at a time (~chunk positions), recomputed in the backward pass: the
     # full-vocabulary logits of every position (bf16, their float32 copy, the saved softmax and two gradients) are
     # then held for one block, not the pass (135M, 16 x 1024 tokens: ~13 GB at once otherwise)
@@ -285,12 +333,13 @@ class GraphedPasses:
         self.grads = [p.grad for p in params]
         self.inv = torch.zeros((), dtype=torch.float32, device=params[0].device)
         self.pool: Any = None  # the graphs' shared memory pool, made at the first capture
-        self.graphs: dict[tuple[int, int], tuple[Any, Any, Any, Any]] = {}
+        self.graphs: dict[tuple[int, ...], tuple[tuple[Any, ...], Any, Any]] = {}
         self.plan: dict[tuple[int, int], tuple[int, int]] = {}  # a pass's graph_bucket -> the shape it replays
+        self.capacity: dict[tuple[int, int], int] = {}  # a captured shape -> the target positions its graph holds
         self.capture_s = 0.0
         self.timings: list[tuple[tuple[int, int], float, float]] = []  # (shape, warm-up s, capture s) per shape
 
-    def _pass(self, ids: Any, lab: Any) -> Any:
+    def _pass(self, ids: Any, lab: Any, targets: tuple[Any, Any] | None = None) -> Any:
         import contextlib
 
         import torch
@@ -299,23 +348,24 @@ class GraphedPasses:
         amp = (torch.autocast("cuda", dtype=self.amp_dtype, cache_enabled=False) if self.amp_dtype is not None
                else contextlib.nullcontext())
         with amp:
-            ce = static_loss_sum(self.model, ids, lab)
+            ce = static_loss_sum(self.model, ids, lab, targets=targets)
         grads = torch.autograd.grad(ce * self.inv, self.params)
         torch._foreach_add_(self.grads, grads)
         return ce.detach()
 
-    def _capture(self, ids_host: Any, lab_host: Any) -> tuple[Any, Any, Any, Any]:
+    def _capture(self, inputs_host: tuple[Any, ...]) -> tuple[tuple[Any, ...], Any, Any]:
         import torch
 
         t = time.perf_counter()
         dev = self.inv.device
-        ids, lab = ids_host.to(dev), lab_host.to(dev)
+        inputs = tuple(x.to(dev) for x in inputs_host)  # the graph's fixed input buffers: ids, labels[, index, labels]
+        args = (inputs[0], inputs[1], inputs[2:] if len(inputs) > 2 else None)
         keep = [g.clone() for g in self.grads]  # the warm-ups' gradients must not reach the step's
         side = torch.cuda.Stream()
         side.wait_stream(torch.cuda.current_stream())
         with torch.cuda.stream(side):  # torch's rule: warm up on a side stream (lazy initialisations, compiles)
             for _ in range(1 if self.graphs else 2):  # once set up, one eager pass per new shape is enough
-                self._pass(ids, lab)
+                self._pass(*args)
         torch.cuda.current_stream().wait_stream(side)
         torch.cuda.synchronize()
         t1 = time.perf_counter()
@@ -323,15 +373,16 @@ class GraphedPasses:
         if self.pool is None:
             self.pool = torch.cuda.graph_pool_handle()
         with torch.cuda.graph(graph, pool=self.pool):
-            out = self._pass(ids, lab)
+            out = self._pass(*args)
         torch._foreach_copy_(self.grads, keep)
         del keep
         torch.cuda.synchronize()
         torch.cuda.empty_cache()  # the warm-ups' blocks: every later pass runs in the graphs' own pool
         t2 = time.perf_counter()
         self.capture_s += t2 - t
-        self.timings.append((tuple(ids.shape), round(t1 - t, 3), round(t2 - t1, 3)))
-        return ids, lab, graph, out
+        self.timings.append((tuple(inputs[0].shape) + tuple(inputs[2].shape if len(inputs) > 2 else ()),
+                             round(t1 - t, 3), round(t2 - t1, 3)))
+        return inputs, graph, out
 
     def shape(self, bucket: tuple[int, int]) -> tuple[int, int]:
         """The captured shape a pass of this ``graph_bucket`` is padded to (its own where the plan lacks it)."""
@@ -339,13 +390,22 @@ class GraphedPasses:
 
     def run(self, ids_host: Any, lab_host: Any, n_target: int) -> Any:
         """One pass: the summed loss of its targets (a tensor overwritten by the next replay of this shape); the
-        gradient of loss / ``n_target`` is added to the parameters' ``.grad``."""
-        shape = tuple(ids_host.shape)
-        if shape not in self.graphs:
-            self.graphs[shape] = self._capture(ids_host, lab_host)
-        ids, lab, graph, out = self.graphs[shape]
-        ids.copy_(ids_host, non_blocking=True)
-        lab.copy_(lab_host, non_blocking=True)
+        gradient of loss / ``n_target`` is added to the parameters' ``.grad``. With ``GATHER_TARGETS``, only the
+        targets go through the head, at the shape's planned capacity (a pass beyond it, which the plan rules out,
+        gets a graph with room for every position)."""
+        rows, length = ids_host.shape
+        key: tuple[int, ...] = (rows, length)
+        inputs_host: tuple[Any, ...] = (ids_host, lab_host)
+        if GATHER_TARGETS:
+            k = int((lab_host[:, 1:] != IGNORE).sum())
+            cap = self.capacity.get((rows, length), 0)
+            cap = cap if k <= cap else rows * (length - 1)
+            key, inputs_host = (rows, length, cap), inputs_host + target_index(lab_host, cap)
+        if key not in self.graphs:
+            self.graphs[key] = self._capture(inputs_host)
+        inputs, graph, out = self.graphs[key]
+        for buf, x in zip(inputs, inputs_host):
+            buf.copy_(x, non_blocking=True)
         self.inv.fill_(1.0 / n_target)
         graph.replay()
         return out
@@ -794,7 +854,9 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
 
     budget = hp.get("micro_batch_tokens")
     if graphed is not None:  # the captured shapes, planned over the passes still to run (the epoch's skipped ones too)
-        graphed.plan = graph_shapes(planned_passes(data, hp, rng, total - step + skip), bs * ga, budget)
+        passes = planned_passes(data, hp, rng, total - step + skip)
+        graphed.plan = graph_shapes(passes, bs * ga, budget)
+        graphed.capacity = graph_capacity(passes, graphed.plan, bs * ga, budget)
     while step < total:
         lengths = [len(d["input_ids"]) for d in data]
         epoch_rng = rng.get_state()  # this epoch's order can be rebuilt from here on resume
@@ -804,7 +866,7 @@ def train(model_dir: Path | str, train_file: Path | str, out_dir: Path | str, hp
             if step >= total:
                 break
             micro = micro_batches([data[j] for j in g], bs, hp.get("micro_batch_tokens"))
-            n_target = sum(sum(1 for x in d["labels"][1:] if x != IGNORE) for m in micro for d in m)
+            n_target = sum(n_targets(d) for m in micro for d in m)
             n_tokens = sum(len(d["input_ids"]) for m in micro for d in m)
             longest = [max(len(d["input_ids"]) for d in m) for m in micro]
             if graphed is not None:
