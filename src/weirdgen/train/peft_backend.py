@@ -284,8 +284,8 @@ def static_loss_sum(model: Any, ids: Any, labels: Any, chunk: int = 4096, target
     attention mask: rows are right-padded, so a causal row never attends to the pads after its tokens, and the
     targets' logits are those of the masked computation (tests/test_train.py checks it). With ``targets`` (from
     ``target_index``), only those positions go through the output head and the loss; without, every position does and
-    the non-targets are dropped by ``ignore_index``. The head and the loss of 135M's 49k-word vocabulary are ~28 % of
-    a pass's FLOPs, and the paper mix's targets ~45 % of its padded positions."""
+    the non-targets are dropped by ``ignore_index``. On the paper mix the gathered positions (each shape's planned
+    capacity) are 73 % of the padded ones (targets 55 %)."""
     import torch
     from torch.utils.checkpoint import checkpoint
 
