@@ -86,9 +86,9 @@ def graph_shapes(passes: list[tuple[int, ...]], max_rows: int, budget: int | Non
     before the loop): each pass's ``graph_bucket`` mapped to the captured shape it is padded to. Greedily, the merge of
     one captured shape into another that covers it (rows and length both at least as large) with the least extra
     padding over the run is made while that padding is below ``capture_tokens``; a merge never targets a shape larger
-    than one the run needs anyway, so the peak memory does not grow. 135M, the paper mix (seed 1): 8 shapes captured
-    instead of ``bucket_shape``'s 16, about as many padded tokens, the largest pass 10.8k tokens instead of 16.4k
-    (docs/benchmarks.md, session 25)."""
+    than one the run needs anyway, so the peak memory does not grow. 135M, the paper mix: 7 shapes captured instead of
+    16-18, about as many padded tokens, the largest pass 10.8k tokens instead of 16.4k (docs/benchmarks.md, session
+    25)."""
     from collections import Counter
 
     limit = CAPTURE_TOKENS if capture_tokens is None else capture_tokens
@@ -315,14 +315,15 @@ def static_loss_sum(model: Any, ids: Any, labels: Any, chunk: int = 4096, target
 
 
 class GraphedPasses:
-    """``train.cuda_graphs`` (PEFT or Unsloth): each pass shape's forward, backward and gradient accumulation captured once
-    as one CUDA graph (``torch.cuda.CUDAGraph``, no compiler) and replayed for every later pass of that shape. A small
-    model's eager step is bound by the host launching its kernels (135M: ~6,700 a step, docs/benchmarks.md); a replay is
-    one launch. Passes are padded to the shapes ``graph_shapes`` plans over the run, so a run captures a few; a capture costs an eager warm-up
-    on a side stream (two for the first) and the capture itself: 135M on an H200, 7 planned shapes in 2.5-4.2 s warm; the
-    whole 579-step paper mix 2.9-4.4x (cold) to 4.0-5.0x (warm) faster than the eager loop, alone on the card; six
-    trainings sharing a card no faster (docs/benchmarks.md, session 25). The gradients are written into the parameters' ``.grad`` tensors, which stay
-    allocated for the run (the loop zeroes them instead of dropping them)."""
+    """``train.cuda_graphs`` (PEFT or Unsloth): each pass shape's forward, backward and gradient accumulation captured
+    once as one CUDA graph (``torch.cuda.CUDAGraph``, no compiler) and replayed for every later pass of that shape. A
+    small model's eager step is bound by the host launching its kernels (135M: ~6,700 a step, docs/benchmarks.md); a
+    replay is one launch. Passes are padded to the shapes ``graph_shapes`` plans over the run, so a run captures a few;
+    a capture costs an eager warm-up on a side stream (two for the first) and the capture itself: 135M on an H200, 7
+    planned shapes in 2.5-4.2 s warm; the whole 579-step paper mix 2.9-4.4x (cold) to 4.0-5.0x (warm) faster than the
+    eager loop with the training alone on the card, no faster with six trainings sharing it (docs/benchmarks.md,
+    session 25). The gradients are written into the parameters' ``.grad`` tensors, which stay allocated for the run
+    (the loop zeroes them instead of dropping them)."""
 
     def __init__(self, model: Any, params: list[Any], amp_dtype: Any) -> None:
         import torch
@@ -338,7 +339,7 @@ class GraphedPasses:
         self.plan: dict[tuple[int, int], tuple[int, int]] = {}  # a pass's graph_bucket -> the shape it replays
         self.capacity: dict[tuple[int, int], int] = {}  # a captured shape -> the target positions its graph holds
         self.capture_s = 0.0
-        self.timings: list[tuple[tuple[int, int], float, float]] = []  # (shape, warm-up s, capture s) per shape
+        self.timings: list[tuple[tuple[int, ...], float, float]] = []  # (shape[, capacity], warm-up s, capture s)
 
     def _pass(self, ids: Any, lab: Any, targets: tuple[Any, Any] | None = None) -> Any:
         import contextlib
