@@ -303,16 +303,14 @@ def test_graph_shapes_plan_fewer_captures_within_the_peak():
     assert max(cap.values()) == max(k for _, _, k in with_targets)
 
 
-def test_planned_passes_are_the_loops_without_advancing_it(model_dir):
+def test_planned_passes_are_the_loops_without_advancing_it(tokenizer):
     """The plan enumerates the loop's passes from a copy of its generator, across epoch boundaries, and leaves the
     generator where the loop will start."""
     import torch
 
-    from weirdgen import models
     from weirdgen.train.peft_backend import batches, micro_batches, n_targets, planned_passes
 
-    _, tok = models.load(model_dir, device_pref="cpu")
-    ex = _three_examples(tok) * 7  # 21 examples: 3 steps of 8 an epoch (the last short)
+    ex = _three_examples(tokenizer) * 7  # 21 examples: 3 steps of 8 an epoch (the last short)
     hp = {"batch_size": 4, "grad_accum": 2, "micro_batch_tokens": 100}
     rng = torch.Generator().manual_seed(5)
     before = rng.get_state().clone()
