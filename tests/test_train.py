@@ -208,7 +208,7 @@ def test_static_pass_same_loss_and_gradients_without_attention_mask(model_dir, t
         target_index(lab, k - 1)
     results = []
     for run in (lambda: target_loss_sum(model, _collate(ex, tok.pad_token_id)), lambda: static_loss_sum(model, ids, lab),
-                lambda: static_loss_sum(model, ids, lab, chunk=ids.shape[1]),  # one row a block: same loss
+                lambda: static_loss_sum(model, ids, lab, chunk=ids.shape[1]),  # blocks of a row's length: same loss
                 lambda: static_loss_sum(model, ids, lab, targets=gathered),
                 lambda: static_loss_sum(model, ids, lab, chunk=8, targets=gathered)):  # blocks of 8 targets (4)
         model.zero_grad()

@@ -290,27 +290,21 @@ def static_loss_sum(model: Any, ids: Any, labels: Any, chunk: int = 4096, target
     from torch.utils.checkpoint import checkpoint
 
     def ce(logits: Any, lab: Any) -> Any:
-        return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), lab[:, 1:].reshape(-1),
-                                                 ignore_index=IGNORE, reduction="sum")
+        return torch.nn.functional.cross_entropy(logits.float(), lab, ignore_index=IGNORE, reduction="sum")
 
     decoder, head = _decoder_and_head(model)
     if decoder is None or head is None:
-        return ce(model(input_ids=ids, use_cache=False).logits[:, :-1], labels)
+        logits = model(input_ids=ids, use_cache=False).logits[:, :-1]
+        return ce(logits.reshape(-1, logits.shape[-1]), labels[:, 1:].reshape(-1))
     h = decoder(input_ids=ids, use_cache=False).last_hidden_state[:, :-1]
+    x, y = h.reshape(-1, h.shape[-1]), labels[:, 1:].reshape(-1)
     if targets is not None:
-        idx, sel = targets
-        x = h.reshape(-1, h.shape[-1]).index_select(0, idx)
-        blocks = [checkpoint(lambda a, b: torch.nn.functional.cross_entropy(head(a).float(), b, ignore_index=IGNORE,
-                                                                             reduction="sum"),
-                             x[i : i + chunk], sel[i : i + chunk], use_reentrant=False, preserve_rng_state=False)
-                  for i in range(0, x.shape[0], chunk)]
-        return torch.stack(blocks).sum() if len(blocks) > 1 else blocks[0]
-    # the head and the loss a block of rows at a time (~chunk positions), recomputed in the backward pass: the
-    # full-vocabulary logits of every position (bf16, their float32 copy, the saved softmax and two gradients) are
-    # then held for one block, not the pass (135M, 16 x 1024 tokens: ~13 GB at once otherwise)
-    rows = max(1, chunk // max(1, h.shape[1]))
-    parts = [checkpoint(lambda x, y: ce(head(x), y), h[i : i + rows], labels[i : i + rows], use_reentrant=False,
-                        preserve_rng_state=False) for i in range(0, h.shape[0], rows)]
+        x, y = x.index_select(0, targets[0]), targets[1]
+    # the head and the loss a block of ``chunk`` positions at a time, recomputed in the backward pass: the
+    # full-vocabulary logits (bf16, their float32 copy, the saved softmax and two gradients) are then held for one
+    # block, not the pass (135M, 16 x 1024 tokens: ~13 GB at once otherwise)
+    parts = [checkpoint(lambda a, b: ce(head(a), b), x[i : i + chunk], y[i : i + chunk], use_reentrant=False,
+                        preserve_rng_state=False) for i in range(0, x.shape[0], chunk)]
     return torch.stack(parts).sum() if len(parts) > 1 else parts[0]
 
 
