@@ -21,7 +21,7 @@ SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 
 
 def smk(workdir: Path, *args: str, check: bool = True, timeout: int = 1200) -> subprocess.CompletedProcess:
-    p = subprocess.run([*SNAKEMAKE, *args, "--cores", "2", "--resources", "gpu=1"], cwd=workdir, capture_output=True,
+    p = subprocess.run([*SNAKEMAKE, *args, "--cores", "2", "--resources", "gpu=2"], cwd=workdir, capture_output=True,
                        text=True, timeout=timeout)
     if check and p.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{p.stdout[-4000:]}\n{p.stderr[-6000:]}")
