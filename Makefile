@@ -41,7 +41,7 @@ figure: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/snakemake --profile $(PROFILE) $(TARGET)
 
 test: setup
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -ra --durations=15 $(PYTEST_ARGS)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -ra --durations=15 -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 clean-results:
 	rm -rf results/* logs .snakemake

@@ -40,12 +40,40 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The embedded SmolLM2-135M-Instruct, converted to safetensors once per test session."""
     from weirdgen import models
 
+    from filelock import FileLock
+
     cached = os.environ.get("WEIRDGEN_TEST_MODEL_DIR")
     if cached and (Path(cached) / models.MARKER).exists():
         return Path(cached)
-    out = tmp_path_factory.mktemp("models") / "smollm2-135m-instruct"
-    models.materialise({"source": "embedded", "name": "smollm2-135m-instruct", "dtype": "float32"}, out)
+    # under pytest-xdist every worker has its own base temp below one shared parent: the first worker converts,
+    # the others wait for it and reuse its copy
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    out = root / "models" / "smollm2-135m-instruct"
+    with FileLock(str(root / "models.lock")):
+        if not (out / models.MARKER).exists():
+            models.materialise({"source": "embedded", "name": "smollm2-135m-instruct", "dtype": "float32"}, out)
     return out
+
+
+# Tests that mostly wait (sbatch status polls; the Tinker server compiling on one core) run in their own xdist
+# worker beside the rest, which stay in one worker in file order (`make test`: -n 2 --dist loadgroup). Two groups,
+# not per-test distribution: two compute-bound tests side by side on 2 cores gain nothing (session 26). A scheduler,
+# not xdist_group marks: xdist 3.8 tags a group onto item._nodeid, which pytest 9.2 no longer reads.
+WAITING = ("test_slurm.py", "test_tinker.py")
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class TwoGroups(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "waiting" if nodeid.split("::", 1)[0].rsplit("/", 1)[-1] in WAITING else "compute"
+
+    return TwoGroups(config, log)
 
 
 @pytest.fixture(scope="session")
