@@ -64,6 +64,7 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 WAITING = ("test_slurm.py", "test_tinker.py")
 
 
+@pytest.hookimpl(optionalhook=True)  # plain `pytest` (no xdist) runs every test in one process
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
     if config.getvalue("dist") != "loadgroup":
         return None
