@@ -38,9 +38,9 @@ LLAMA31_TEMPLATE = (  # Llama 3.1 Instruct's chat template, tool branches omitte
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The embedded SmolLM2-135M-Instruct, converted to safetensors once per test session."""
-    from weirdgen import models
-
     from filelock import FileLock
+
+    from weirdgen import models
 
     cached = os.environ.get("WEIRDGEN_TEST_MODEL_DIR")
     if cached and (Path(cached) / models.MARKER).exists():
