@@ -13,6 +13,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -57,24 +58,42 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-# Tests that mostly wait (sbatch status polls; the Tinker server compiling on one core) run in their own xdist
-# worker beside the rest, which stay in one worker in file order (`make test`: -n 2 --dist loadgroup). Two groups,
-# not per-test distribution: two compute-bound tests side by side on 2 cores gain nothing (session 26). A scheduler,
-# not xdist_group marks: xdist 3.8 tags a group onto item._nodeid, which pytest 9.2 no longer reads.
+# `make test` runs two xdist workers (-n 2 --dist loadgroup) with this scheduler: each test file is a unit that one
+# worker runs whole (its module fixtures built once), except the tests that mostly wait (sbatch status polls; the
+# Tinker server compiling on one core), which form one unit and start first on one worker while the other starts
+# the heaviest compute file. Then each worker that runs low takes the heaviest file left (longest first). A
+# scheduler, not xdist_group marks: xdist 3.8 tags a group onto item._nodeid, which pytest 9.2 no longer reads.
 WAITING = ("test_slurm.py", "test_tinker.py")
+# heaviest first, from `--durations` on the 2-core CI machine (session 27); files not named follow in file order
+HEAVY = ("test_workflow.py", "test_faults.py", "test_api.py", "test_train.py", "test_chat_publish.py",
+         "test_generate.py", "test_judge.py", "test_reliability.py", "test_preflight.py")
 
 
-@pytest.hookimpl(optionalhook=True)  # plain `pytest` (no xdist) runs every test in one process
+def _unit(nodeid: str) -> str:
+    name = nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
+    return "waiting" if name in WAITING else name
+
+
+def _rank(unit: str) -> int:
+    return -1 if unit == "waiting" else HEAVY.index(unit) if unit in HEAVY else len(HEAVY)
+
+
+@pytest.hookimpl(optionalhook=True)  # plain `pytest` (no xdist) runs every test in one process, in file order
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
     if config.getvalue("dist") != "loadgroup":
         return None
     from xdist.scheduler import LoadScopeScheduling
 
-    class TwoGroups(LoadScopeScheduling):
+    class Units(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return "waiting" if nodeid.split("::", 1)[0].rsplit("/", 1)[-1] in WAITING else "compute"
+            return _unit(nodeid)
 
-    return TwoGroups(config, log)
+        def _assign_work_unit(self, node: Any) -> None:
+            first = min(self.workqueue, key=_rank)  # the waiting unit, then the heaviest file left
+            self.workqueue.move_to_end(first, last=False)
+            super()._assign_work_unit(node)
+
+    return Units(config, log)
 
 
 @pytest.fixture(scope="session")
