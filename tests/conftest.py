@@ -17,6 +17,14 @@ from typing import Any
 
 import pytest
 
+# Under pytest-xdist, each worker's processes (the test's own and every CLI or server it starts) get an equal share
+# of the cores for their math libraries: two workers whose processes each run 2 OpenMP threads on a 2-core machine
+# oversubscribe it, and threads spinning at their barriers slowed the suite by 19 % (session 28, `docs/benchmarks.md`).
+if os.environ.get("PYTEST_XDIST_WORKER_COUNT"):
+    _share = str(max(1, (os.cpu_count() or 1) // int(os.environ["PYTEST_XDIST_WORKER_COUNT"])))
+    for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ.setdefault(_var, _share)
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
 
@@ -242,7 +250,7 @@ class FaultProxy:
 TINKER_VENV = ROOT / ".venv-tinker"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # only test_tinker.py: its server (~5 GB, polling) stops with that file
 def tinker_server(model_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     """skyrl-tx's Tinker API server (the real protocol, JAX on the CPU) serving the embedded model, from its own
     environment (`make tinker-server`: it pins transformers<5). Yields (base_url, the base model's name there)."""
