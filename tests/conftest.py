@@ -19,7 +19,8 @@ import pytest
 
 # Under pytest-xdist, each worker's processes (the test's own and every CLI or server it starts) get an equal share
 # of the cores for their math libraries: two workers whose processes each run 2 OpenMP threads on a 2-core machine
-# oversubscribe it, and threads spinning at their barriers slowed the suite by 19 % (session 28, `docs/benchmarks.md`).
+# oversubscribe it: `make test` took 1,666 s of pytest that way against 734 s with one thread each (2 cores, session
+# 28, `docs/benchmarks.md`). A value the user set is kept.
 if os.environ.get("PYTEST_XDIST_WORKER_COUNT"):
     _share = str(max(1, (os.cpu_count() or 1) // int(os.environ["PYTEST_XDIST_WORKER_COUNT"])))
     for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
@@ -72,7 +73,8 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # the heaviest compute file. Then each worker that runs low takes the heaviest file left (longest first). A
 # scheduler, not xdist_group marks: xdist 3.8 tags a group onto item._nodeid, which pytest 9.2 no longer reads.
 WAITING = ("test_slurm.py", "test_tinker.py")
-# heaviest first, from `--durations` on the 2-core CI machine (session 27); files not named follow in file order
+# heaviest first, from `--durations` on the 2-core CI machine (session 27); files not named follow in file order.
+# Measured with the thread share above (session 28): these units 734 s of pytest, the two fixed groups before 964 s
 HEAVY = ("test_workflow.py", "test_faults.py", "test_api.py", "test_train.py", "test_chat_publish.py",
          "test_generate.py", "test_judge.py", "test_reliability.py", "test_preflight.py")
 
