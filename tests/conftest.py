@@ -84,8 +84,11 @@ def _unit(nodeid: str) -> str:
     return "waiting" if name in WAITING else name
 
 
+ORDER = ("waiting", *HEAVY)
+
+
 def _rank(unit: str) -> int:
-    return -1 if unit == "waiting" else HEAVY.index(unit) if unit in HEAVY else len(HEAVY)
+    return ORDER.index(unit) if unit in ORDER else len(ORDER)
 
 
 @pytest.hookimpl(optionalhook=True)  # plain `pytest` (no xdist) runs every test in one process, in file order
