@@ -11,7 +11,9 @@ TINKER_SDK ?= tinker==0.16.1
 # the local Tinker-protocol server for the tests, in its own environment (it pins transformers<5)
 VENV_TX ?= .venv-tinker
 TARGET ?= results/figures/headline.png
-PROFILE ?= profiles/local
+# profiles/cpu (two single-threaded jobs at a time) where no NVIDIA GPU is found, profiles/local (GPU rules one at a
+# time) where one is; PROFILE=... overrides
+PROFILE ?= $(if $(shell command -v nvidia-smi 2>/dev/null),profiles/local,profiles/cpu)
 
 .PHONY: setup figure test lint clean-results tinker-server
 setup: $(VENV)/.installed
