@@ -20,9 +20,11 @@ pytestmark = pytest.mark.slow
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 
 
-def smk(workdir: Path, *args: str, check: bool = True, timeout: int = 1200) -> subprocess.CompletedProcess:
-    p = subprocess.run([*SNAKEMAKE, *args, "--cores", "2", "--resources", "gpu=2"], cwd=workdir, capture_output=True,
-                       text=True, timeout=timeout)
+def smk(workdir: Path, *args: str, check: bool = True, timeout: int = 1200,
+        profile: str = "profiles/cpu") -> subprocess.CompletedProcess:
+    """Snakemake in workdir through a profile of the repository (default: the CPU profile `make figure` uses)."""
+    p = subprocess.run([*SNAKEMAKE, *args, "--profile", profile], cwd=workdir, capture_output=True, text=True,
+                       timeout=timeout)
     if check and p.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{p.stdout[-4000:]}\n{p.stderr[-6000:]}")
     return p
@@ -229,6 +231,22 @@ def test_vllm_backend_samples_every_model_in_one_job(run):
     assert out.count("weirdgen sample-many") == 1
     for m in ("base", "seed~1_lr~0.001_frac~0.5", "seed~1_lr~0.002_frac~0.5_step~1"):
         assert f"results/generations/{m}.jsonl" in out
+
+
+def test_cpu_profile_runs_heavy_jobs_single_threaded_two_at_a_time(run):
+    """profiles/cpu cuts every job's threads to 1 whatever compute.threads says, and runs two GPU-counter jobs at
+    once; profiles/local keeps the config's threads (a GPU workstation's GPU rules one at a time)."""
+    wd, cfg, _ = run
+    c = json.loads(json.dumps(cfg))
+    c["compute"]["threads"] = 2
+    (wd / "config/threads2.yaml").write_text(yaml.safe_dump(c))
+    args = ("results/figures/headline.png", "-n", "-F", "--configfile", "config/threads2.yaml")
+    cpu = smk(wd, *args).stdout
+    local = smk(wd, *args, profile="profiles/local").stdout
+    assert "rule train_adapter:" in cpu and "rule train_adapter:" in local
+    assert "threads: 2" not in cpu and "threads: 2" in local
+    prof = yaml.safe_load((wd / "profiles/cpu/config.yaml").read_text())
+    assert prof["max-threads"] == 1 and prof["resources"]["gpu"] == 2 * c["compute"]["gpu"]
 
 
 def test_schema_violation_fails_before_any_job(run):
