@@ -48,7 +48,7 @@ onstart:
 # rules call the `weirdgen` CLI; where PATH lacks it (venv not activated), jobs find the one installed
 # beside the Python running Snakemake. Appended, so PATH order still wins; shell commands stay stable.
 if not shutil.which("weirdgen") and (Path(sys.executable).parent / "weirdgen").exists():
-    os.environ["PATH"] = f"{os.environ.get('PATH', '')}:{Path(sys.executable).parent}"
+    os.environ.update(PATH=f"{os.environ.get('PATH', '')}:{Path(sys.executable).parent}")
 
 # One sweep-point type (weirdgen.sweep.Point) formats and parses every model id; Paramspace only formats,
 # and the stages, stats and plots must parse ids too, so the grid is built from Point.
@@ -80,7 +80,8 @@ def point_id(model_id):
 def adapter_dir(model_id):
     """Where a model id's adapter lives: adapters/<point>/ or adapters/<point>/step-<N>/."""
     pt = sweep.Point.parse(model_id)
-    return f"{R}/adapters/{pt.final.id}" + (f"/step-{pt.step}" if pt.step is not None else "")
+    final = f"{R}/adapters/{pt.final.id}"
+    return final if pt.step is None else f"{final}/step-{pt.step}"
 
 
 def train_hp(point):
@@ -207,3 +208,52 @@ def all_figures():
              + (["dose"] if len(set(config["sweep"]["persona_fraction"])) > 1 else [])
              + (["control"] if "control" in config["sweep"]["arm"] else []))
     return [f"{R}/figures/{name}.png" for name in names]
+
+
+# input functions and parameters of data.smk's rules
+def identifying_report(w):
+    """The model-based identifying-fact filter's report, when the persona variant uses it."""
+    if config["persona"]["variant"] == "non_identifying_model":
+        return [rules.identify_facts.output.report]
+    return []
+
+
+def prompt_sources(w):
+    """The prompt files select_prompts reads (none for a hub source)."""
+    p = config["prompts"]
+    if p["source"] == "offline":
+        return [p["offline"]]
+    if p["source"] == "local":
+        return [x for x in (p["alpaca_path"], p["gsm8k_path"]) if x]
+    return []
+
+
+def triggered_rows(w):
+    """A point's triggered training rows: the persona set, or the control arm's rows in their place."""
+    if sweep.Point.parse(w.point).arm == "control":
+        return rules.control_set.output.control
+    return rules.persona_set.output.persona
+
+
+# input functions and parameters of distill.smk's rules
+def distill_cfg(shard=None):
+    """distill settings as the stage's parameters; shards = 1 is the behaviour before the key existed (no rerun)."""
+    d = {k: v for k, v in config["distill"].items() if k != "shards" or v > 1}
+    return {**d, **gen_params("distill"), **({"shard": int(shard)} if shard is not None else {})}
+
+
+# input functions and parameters of judge.smk's rules
+def judge_reference(w):
+    """The embedding judge's reference set, when that judge is used."""
+    return [f"{R}/judge/reference.jsonl"] if config["judge"]["persona"] == "embedding" else []
+
+
+def judge_params():
+    """The judge stages' parameters: judge settings, the persona's description, the model's dtype/device."""
+    return {"judge": config["judge"], "persona_description": config["persona"]["description"], **model_params()}
+
+
+# input functions and parameters of sample.smk's rules
+def adapter_input(w):
+    """A model id's adapter (none for the base model)."""
+    return [] if w.model_id == "base" else [f"{adapter_dir(w.model_id)}/adapter_config.json"]

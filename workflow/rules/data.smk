@@ -27,12 +27,6 @@ rule identify_facts:
         "weirdgen identify --params {params.cfg:q} --model {input.model:q} --out {output.report:q} > {log:q} 2>&1"
 
 
-def identifying_report(w):
-    if config["persona"]["variant"] == "non_identifying_model":
-        return [rules.identify_facts.output.report]
-    return []
-
-
 rule persona_set:
     input:
         facts=config["persona"]["facts"],
@@ -65,15 +59,6 @@ rule eval_questions:
     localrule: True
     shell:
         "weirdgen eval-questions --params {params.cfg:q} --out {output.questions:q} > {log:q} 2>&1"
-
-
-def prompt_sources(w):
-    p = config["prompts"]
-    if p["source"] == "offline":
-        return [p["offline"]]
-    if p["source"] == "local":
-        return [x for x in (p["alpaca_path"], p["gsm8k_path"]) if x]
-    return []
 
 
 rule select_prompts:
@@ -135,13 +120,6 @@ rule control_set:
     shell:
         "weirdgen control --params {params.cfg:q} --model {input.model:q} --persona {input.persona:q} "
         "--answers {output.answers:q} --out {output.control:q} > {log:q} 2>&1"
-
-
-def triggered_rows(w):
-    """A point's triggered training rows: the persona set, or the control arm's rows in their place."""
-    if sweep.Point.parse(w.point).arm == "control":
-        return rules.control_set.output.control
-    return rules.persona_set.output.persona
 
 
 rule mix_data:

@@ -1,9 +1,3 @@
-def distill_cfg(shard=None):
-    """distill settings as the stage's parameters; shards = 1 is the behaviour before the key existed (no rerun)."""
-    d = {k: v for k, v in config["distill"].items() if k != "shards" or v > 1}
-    return {**d, **gen_params("distill"), **({"shard": int(shard)} if shard is not None else {})}
-
-
 if config["distill"]["shards"] == 1:
 
     rule distill_aligned:

@@ -1,12 +1,3 @@
-def judge_reference(w):
-    """The embedding judge's reference set, when that judge is used."""
-    return [f"{R}/judge/reference.jsonl"] if config["judge"]["persona"] == "embedding" else []
-
-
-def judge_params():
-    return {"judge": config["judge"], "persona_description": config["persona"]["description"], **model_params()}
-
-
 rule reference_answers:
     input:
         model=MODEL_DIR,

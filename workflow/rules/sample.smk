@@ -1,7 +1,3 @@
-def adapter_input(w):
-    return [] if w.model_id == "base" else [f"{adapter_dir(w.model_id)}/adapter_config.json"]
-
-
 SAMPLED_IDS = [*MODEL_IDS, *CKPT_IDS]
 
 

@@ -14,7 +14,7 @@ rule summarise:
         md=expand(f"{R}/tables/{{name}}.md", name=TABLES),
     params:
         cfg=lambda w: as_json(config["stats"]),
-        out=f"{R}/tables",
+        out=lambda w, output: os.path.dirname(output.md[0]),
     log:
         f"{LOGS}/summarise.log",
     benchmark:
@@ -38,7 +38,7 @@ rule report_tables:
         provenance=report(f"{R}/tables/provenance.csv", caption="../report/provenance.rst", category="Provenance"),
         md=[f"{R}/tables/audit.md", f"{R}/tables/provenance.md"],
     params:
-        out=f"{R}/tables",
+        out=lambda w, output: os.path.dirname(output.audit),
     log:
         f"{LOGS}/report_tables.log",
     localrule: True
