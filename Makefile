@@ -15,7 +15,7 @@ TARGET ?= results/figures/headline.png
 # time) where one is; PROFILE=... overrides
 PROFILE ?= $(if $(shell command -v nvidia-smi 2>/dev/null),profiles/local,profiles/cpu)
 
-.PHONY: setup figure test lint clean-results tinker-server
+.PHONY: setup figure test clean-results tinker-server
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
