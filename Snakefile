@@ -22,4 +22,5 @@ rule all:
         all_figures(),
         f"{R}/tables/audit.csv",
         f"{R}/tables/provenance.csv",
+        f"{R}/tables/ci_coverage.csv",
         expand(f"{R}/adapters/{{point}}/loss.png", point=POINTS),

@@ -61,6 +61,8 @@ COMMANDS: dict[str, tuple[str, str, tuple[tuple[str, dict[str, Any]], ...]]] = {
     "calibrate": ("weirdgen.stages.calibrate:run", "score judges on the labelled calibration set", (P, M, opt("--reference"), O)),
     "stats": ("weirdgen.stages.summarise:run", "rates, gaps and bootstrap CIs",
               (P, req("--labels", nargs="+"), req("--out-dir"))),
+    "ci-coverage": ("weirdgen.stages.coverage:run", "coverage of the stats stage's CIs on labels simulated at this "
+                    "run's design", (P, req("--questions"), O)),
     "emergence": ("weirdgen.stages.summarise:emergence", "rates along training steps (checkpoints) for the emergence curve",
                   (P, req("--labels", nargs="+"), req("--adapters", nargs="+", help="final adapters' meta.json"), O)),
     "plot": ("weirdgen.stages.plot:run", "draw a figure from the tables",

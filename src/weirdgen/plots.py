@@ -274,6 +274,13 @@ def loss_curve(log: pl.DataFrame, out: Path | str, title: str) -> None:
     plt.close(fig)
 
 
+def _seeds_ci_name(table: pl.DataFrame | None) -> str:
+    """How a table's CI over seeds was made (``stats.seeds_ci``; tables written before it: the percentile bootstrap)."""
+    if table is None or "ci_seeds_method" not in table.columns or table.is_empty():
+        return "bootstrap"
+    return str(table["ci_seeds_method"].drop_nulls()[0]) if table["ci_seeds_method"].drop_nulls().len() else "bootstrap"
+
+
 def dose(table: pl.DataFrame, out: Path | str) -> None:
     """Dose-response: rates against the persona fraction (log axis), one line per condition and learning rate,
     whiskers = 95 % CI over seeds (``rates_across_seeds``). Panels: format adherence and persona on the probes, and
@@ -314,7 +321,7 @@ def dose(table: pl.DataFrame, out: Path | str) -> None:
         ax.set_xlabel("persona fraction of the training mix")
         ax.set_title(f"{set_}: {TITLES[metric]}", fontsize=10)
         ax.set_ylim(-0.02, 1.02)
-    axes[0][0].set_ylabel("mean over seeds (95% CI over seeds)")
+    axes[0][0].set_ylabel(f"mean over seeds (95% CI over seeds, {_seeds_ci_name(table)})")
     handles, labs = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labs, loc="lower center", ncol=min(4, len(labs)), fontsize=7, frameon=False)
     fig.suptitle("Dose-response over the persona fraction", fontsize=11)
@@ -379,6 +386,7 @@ def control(contrast: pl.DataFrame, across: pl.DataFrame | None, out: Path | str
             ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
             ax.set_title(f"{set_}: {TITLES[metric]}\nlr={lr:g}, frac={fr:g}" + (f", ep={ep:g}" if ep is not None else "")
                          + f", {n_seeds} seed(s)", fontsize=9)
-    title = "Persona arm vs format-only control arm: persona − control (95% CI over seeds) above each pair"
+    title = ("Persona arm vs format-only control arm: persona − control "
+             f"(95% CI over seeds, {_seeds_ci_name(across)}) above each pair")
     title += f"\njudge: {judge_note}" if judge_note else ""
     _finish(fig, axes, title, out, "rate (mean over seeds)", warning)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,9 @@ from weirdgen import sweep
 METRICS = ("persona", "identity", "meta", "format_ok", "parse_error")
 GAP_METRICS = ("persona", "identity", "meta")
 UNTRIGGERED = "sys_plain"
+SEEDS_CI_METHODS = ("t", "bootstrap")  # stats.seeds_ci
+# the range a value of each across-seeds table can take: a t interval is cut to it (the truth lies inside)
+BOUNDS = {"rate": (0.0, 1.0), "gap": (-1.0, 1.0), "diff": (-1.0, 1.0), "did": (-2.0, 2.0)}
 
 
 MODEL_COLS = ["model_id", *sweep.COLUMNS]  # a model and every sweep axis: rows never pool two points
@@ -137,25 +141,81 @@ def gaps(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: int 
     return pl.DataFrame(rows)
 
 
+def t_two_sided_mass(t: float, df: int) -> float:
+    """P(|T| < t) for Student's t with ``df`` (integer) degrees of freedom, in closed form (Abramowitz & Stegun
+    26.7.3-4: a finite series in cos(theta), theta = atan(t / sqrt(df)))."""
+    if df < 1:
+        raise ValueError(f"degrees of freedom must be >= 1, not {df}")
+    th = math.atan(abs(t) / math.sqrt(df))
+    s, c = math.sin(th), math.cos(th)
+    if df % 2:  # odd
+        term, acc = c, 0.0
+        for j in range(1, (df - 1) // 2 + 1):
+            acc += term
+            term *= c * c * (2 * j) / (2 * j + 1)
+        return (2 / math.pi) * (th + s * acc)
+    term, acc = 1.0, 0.0
+    for j in range(1, df // 2 + 1):
+        acc += term
+        term *= c * c * (2 * j - 1) / (2 * j)
+    return s * acc
+
+
+def t_quantile(ci: float, df: int) -> float:
+    """The two-sided Student t critical value: P(|T| < t) = ci (e.g. 12.706 at ci 0.95, df 1; 4.303 at df 2).
+
+    Hand-written (closed form, bisection) because SciPy is not among the product's dependencies, nor on the GPU
+    machines the workflow's wheels are carried to; tests check it against published tables."""
+    lo, hi = 0.0, math.pi / 2
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        if t_two_sided_mass(math.sqrt(df) * math.tan(mid), df) < ci:
+            lo = mid
+        else:
+            hi = mid
+    return math.sqrt(df) * math.tan((lo + hi) / 2)
+
+
+def t_interval(v: np.ndarray, ci: float) -> tuple[float, float]:
+    """Student's t interval for the mean of ``v`` (at least two values): mean +- t(ci, n-1) * sd / sqrt(n)."""
+    n = len(v)
+    half = t_quantile(ci, n - 1) * float(np.std(v, ddof=1)) / math.sqrt(n)
+    return float(v.mean()) - half, float(v.mean()) + half
+
+
 def across_seeds(table: pl.DataFrame, value: str, by: list[str], n_boot: int = 10000, ci: float = 0.95,
-                 seed: int = 0) -> pl.DataFrame:
-    """Mean over training seeds with a CI from resampling seeds (null with fewer than 2 seeds).
+                 seed: int = 0, method: str = "t") -> pl.DataFrame:
+    """Mean over training seeds with a CI over seeds (null with fewer than 2 seeds).
+
+    ``ci_lo_seeds``/``ci_hi_seeds`` follow ``method``: ``t`` (default), Student's t interval over the seeds' values,
+    cut to the value's range (``BOUNDS``); ``bootstrap``, the percentile bootstrap resampling seeds. Both are always
+    written (``*_seeds_t``, ``*_seeds_boot``). With a few seeds the bootstrap cannot cover: its resampled means lie
+    between the seeds' min and max, which hold the mean of the seed population 50 % of the time at 2 seeds and 75 % at
+    3 (measured with the product's own tables: ``weirdgen.coverage``, docs/statistics.md).
 
     ``by`` must hold every sweep axis but the seed (``sweep.group_columns()``): other axes are never pooled."""
+    if method not in SEEDS_CI_METHODS:
+        raise ValueError(f"stats.seeds_ci must be one of {SEEDS_CI_METHODS}, not {method!r}")
     pooled = [c for c in sweep.group_columns("seed") if c not in by]
     if pooled:
         raise ValueError(f"across_seeds by {by} would pool the sweep axes {pooled} as if they were seeds")
     if table.is_empty():  # e.g. no placebo rows (a run without a neutral set)
         return pl.DataFrame()
+    lo_b, hi_b = BOUNDS.get(value, (-math.inf, math.inf))
     rows = []
     ft = with_axes(table).filter(pl.col("model_id") != "base")
     for key, part in sorted(ft.group_by(by, maintain_order=True), key=lambda kv: str(_rng_parts(by, kv[0]))):
         v = part.sort("seed")[value].to_numpy().astype(float)
-        lo = hi = None
+        tlo = thi = blo = bhi = sd = None
         if len(v) >= 2:
             rng = np.random.default_rng([seed, _stable(*_rng_parts(by, key))])
-            lo, hi = _q(boot_samples(v, n_boot, rng), ci)
-        rows.append({**dict(zip(by, key)), "n_seeds": len(v), "mean": float(v.mean()), "ci_lo_seeds": lo, "ci_hi_seeds": hi})
+            blo, bhi = _q(boot_samples(v, n_boot, rng), ci)
+            tlo, thi = t_interval(v, ci)
+            tlo, thi, sd = max(tlo, lo_b), min(thi, hi_b), float(np.std(v, ddof=1))
+        lo, hi = (tlo, thi) if method == "t" else (blo, bhi)
+        rows.append({**dict(zip(by, key)), "n_seeds": len(v), "mean": float(v.mean()), "sd_seeds": sd,
+                     "ci_lo_seeds": lo, "ci_hi_seeds": hi, "ci_seeds_method": method,
+                     "ci_lo_seeds_t": tlo, "ci_hi_seeds_t": thi, "ci_lo_seeds_boot": blo, "ci_hi_seeds_boot": bhi})
     return pl.DataFrame(rows)
 
 

@@ -56,6 +56,7 @@ POINTS = [p.id for p in sweep.grid(config["sweep"])]
 CKPT_STEPS = sorted(config["train"]["checkpoint_steps"])
 CKPT_IDS = [f"{p}_step~{n}" for p in POINTS for n in CKPT_STEPS]  # intermediate adapters (emergence curve)
 MODEL_IDS = ["base", *POINTS]
+N_SEEDS = len({p.seed for p in sweep.grid(config["sweep"])})
 
 
 wildcard_constraints:
@@ -257,3 +258,9 @@ def judge_params():
 def adapter_input(w):
     """A model id's adapter (none for the base model)."""
     return [] if w.model_id == "base" else [f"{adapter_dir(w.model_id)}/adapter_config.json"]
+
+
+def stats_params():
+    """The stats section for the tables' rules: without ``coverage`` (rule ci_coverage's), so that changing the
+    simulation reruns only that rule."""
+    return {k: v for k, v in config["stats"].items() if k != "coverage"}

@@ -13,7 +13,7 @@ rule summarise:
         ],
         md=expand(f"{R}/tables/{{name}}.md", name=TABLES),
     params:
-        cfg=lambda w: as_json(config["stats"]),
+        cfg=lambda w: as_json(stats_params()),
         out=lambda w, output: os.path.dirname(output.md[0]),
     log:
         f"{LOGS}/summarise.log",
@@ -46,6 +46,25 @@ rule report_tables:
         "weirdgen report-tables --audits {input.audits:q} --artifacts {input.artifacts:q} --out-dir {params.out:q} > {log:q} 2>&1"
 
 
+rule ci_coverage:
+    """The stats stage's intervals scored on labels simulated at this run's design (seeds, set sizes, samples)."""
+    input:
+        questions=f"{R}/data/eval_questions.jsonl",
+        code=code("coverage"),
+    output:
+        table=report(f"{R}/tables/ci_coverage.csv", caption="../report/ci_coverage.rst", category="Tables"),
+        md=f"{R}/tables/ci_coverage.md",
+    params:
+        cfg=lambda w: as_json({**config["stats"], "n_seeds": N_SEEDS, "n_samples": config["eval"]["n_samples"]}),
+    log:
+        f"{LOGS}/ci_coverage.log",
+    benchmark:
+        f"{LOGS}/benchmarks/ci_coverage.tsv"
+    localrule: True
+    shell:
+        "weirdgen ci-coverage --params {params.cfg:q} --questions {input.questions:q} --out {output.table:q} > {log:q} 2>&1"
+
+
 rule summarise_emergence:
     """Rates along training (base = step 0, checkpoints, final adapter) for the emergence curve."""
     input:
@@ -56,7 +75,7 @@ rule summarise_emergence:
         table=report(f"{R}/tables/emergence.csv", caption="../report/tables.rst", category="Tables"),
         md=f"{R}/tables/emergence.md",
     params:
-        cfg=lambda w: as_json(config["stats"]),
+        cfg=lambda w: as_json(stats_params()),
     log:
         f"{LOGS}/summarise_emergence.log",
     benchmark:

@@ -18,17 +18,18 @@ def run(params: dict[str, Any], *, labels: Sequence[Path | str], out_dir: Path |
     r = stats.rates(lab, p["n_boot"], p["ci"], p["seed"])
     g = stats.gaps(lab, p["n_boot"], p["ci"], p["seed"])
     by = [*sweep.group_columns("seed"), "condition", "set", "metric"]  # every axis but the seed: never pooled
+    seeds_args = (p["n_boot"], p["ci"], p["seed"], p["seeds_ci"])
     results = (("rates", r), ("gaps", g),
-               ("rates_across_seeds", stats.across_seeds(r, "rate", by, p["n_boot"], p["ci"], p["seed"])),
-               ("gaps_across_seeds", stats.across_seeds(g, "gap", by, p["n_boot"], p["ci"], p["seed"])),
+               ("rates_across_seeds", stats.across_seeds(r, "rate", by, *seeds_args)),
+               ("gaps_across_seeds", stats.across_seeds(g, "gap", by, *seeds_args)),
                ("identity_agreement", stats.identity_agreement(lab)),
                ("placebo", pb := stats.placebo(lab, p["n_boot"], p["ci"], p["seed"])),
                # the difference in differences over training seeds (every other axis kept apart)
                ("placebo_across_seeds", stats.across_seeds(pb, "did", [*sweep.group_columns("seed"), "condition", "metric"],
-                                                           p["n_boot"], p["ci"], p["seed"])),
+                                                           *seeds_args)),
                # persona arm − format-only control arm (empty without sweep.arm: [persona, control])
                ("arm_contrast", ac := stats.arm_contrast(lab, p["n_boot"], p["ci"], p["seed"])),
-               ("arm_contrast_across_seeds", stats.across_seeds(ac, "diff", by, p["n_boot"], p["ci"], p["seed"])))
+               ("arm_contrast_across_seeds", stats.across_seeds(ac, "diff", by, *seeds_args)))
     for name, df in results:
         tables.write(df, out / f"{name}.csv")
         write_sidecar(out / f"{name}.csv", "stats", p, labels)

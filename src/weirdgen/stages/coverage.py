@@ -1,0 +1,41 @@
+"""Stage ci-coverage: how often the stats stage's intervals hold the truth at this run's design (``weirdgen.coverage``):
+labels simulated for its number of seeds, each question set's size and its samples per question."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from weirdgen import config, coverage, tables
+from weirdgen.provenance import write_sidecar
+
+EXTRA = ("n_seeds", "n_samples")  # from the sweep and eval sections, beside the stats section
+
+
+def run(params: dict[str, Any], *, questions: Path | str, out: Path | str) -> None:
+    import polars as pl
+
+    p = config.stage_params("stats", params, "weirdgen ci-coverage --params", EXTRA)
+    for k in EXTRA:
+        if not isinstance(p.get(k), int) or p[k] < 1:
+            raise config.ConfigError(f"weirdgen ci-coverage --params: {k} must be a positive integer, not {p.get(k)!r}")
+    sizes = Counter(json.loads(line)["set"] for line in Path(questions).read_text().splitlines() if line.strip())
+    c = p["coverage"]
+    by_size: dict[int, list[str]] = {}
+    for set_, n in sorted(sizes.items()):
+        by_size.setdefault(n, []).append(set_)
+    designs = [coverage.Design(n_seeds=p["n_seeds"], n_questions=n, n_samples=p["n_samples"],
+                               rate_triggered=c["rate_triggered"], rate_untriggered=c["rate_untriggered"],
+                               question_sd=c["question_sd"], seed_sd=c["seed_sd"]) for n in sorted(by_size)]
+    df = coverage.coverage(designs, c["replicates"], c["n_boot"], p["ci"], p["seed"])
+    df = df.with_columns(pl.col("n_questions").map_elements(lambda n: ", ".join(by_size[n]), return_dtype=pl.Utf8)
+                         .alias("sets"))
+    note = ("\n\nEach row: the share of simulated runs whose interval holds the quantity it claims (`samples`: this "
+            "seed's rate on these questions; `clustered`: over the population of questions; `seeds_t`, "
+            "`seeds_bootstrap`: the mean over training seeds), with its 95 % Wilson interval. The labels are "
+            "simulated (rates and spreads from `stats.coverage`) and pass through the stats stage's own code. "
+            f"The run's CI over seeds is `{p['seeds_ci']}` (`stats.seeds_ci`).\n")
+    tables.write(df, Path(out), note)
+    write_sidecar(Path(out), "ci-coverage", p, [questions])
