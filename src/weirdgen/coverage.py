@@ -5,11 +5,11 @@ The model (logit scale): a label is Bernoulli(expit(a_cond + u_q + w_s)), where 
 question's effect (one draw per replicate, shared by the seeds and conditions, as the eval questions are) and
 w_s ~ N(0, seed_sd) the training seed's. Each interval is scored against the quantity it claims:
 
-- ``samples``: this seed's rate on these questions (samples resampled, questions fixed);
-- ``clustered``: this seed's rate over the population of questions (questions resampled);
+- ``samples_<kind>``: this seed's rate on these questions (samples resampled, questions fixed);
+- ``clustered_<kind>``: this seed's rate over the population of questions (questions resampled);
 - ``seeds``: the mean rate over the population of training seeds, on these questions (seeds resampled).
 
-Truths over a population are Gauss-Hermite integrals, exact to ~1e-9 here. A method that cannot cover (the
+``<kind>`` is the bootstrap interval (``stats.levels``: ``percentile`` or ``expanded``). Truths over a population are Gauss-Hermite integrals, exact to ~1e-9 here. A method that cannot cover (the
 percentile bootstrap over 2-5 seeds is bounded by the seeds' min and max) shows it in the table."""
 
 from __future__ import annotations
@@ -74,12 +74,13 @@ def simulate(d: Design, rng: np.random.Generator) -> tuple[pl.DataFrame, dict[st
     return labels, truth
 
 
-def replicate(d: Design, rng: np.random.Generator, n_boot: int, ci: float) -> list[dict[str, Any]]:
-    """Whether each interval of one simulated run holds its truth: one row per (interval, quantity)."""
+def replicate(d: Design, rng: np.random.Generator, n_boot: int, ci: float,
+              intervals: tuple[str, ...] = stats.INTERVALS) -> list[dict[str, Any]]:
+    """Whether each interval of one simulated run holds its truth: one row per (interval, quantity). The samples and
+    clustered intervals are scored for each bootstrap interval in ``intervals`` (``stats.levels``) on the same
+    resamples."""
     labels, truth = simulate(d, rng)
     seed = int(rng.integers(2**31))
-    r = stats.rates(labels, n_boot, ci, seed).filter(pl.col("metric") == "persona")
-    g = stats.gaps(labels, n_boot, ci, seed).filter(pl.col("metric") == "persona")
     by = [*sweep.group_columns("seed"), "condition", "set", "metric"]
     out: list[dict[str, Any]] = []
 
@@ -87,17 +88,20 @@ def replicate(d: Design, rng: np.random.Generator, n_boot: int, ci: float) -> li
         if lo is not None and hi is not None:
             out.append({"interval": interval, "quantity": quantity, "covered": lo <= t <= hi, "width": hi - lo})
 
-    for row in r.iter_rows(named=True):
-        k = (row["seed"], row["condition"])
-        q = "rate_triggered" if row["condition"] == TRIGGERED else "rate_untriggered"
-        add("samples", q, row["ci_lo_samples"], row["ci_hi_samples"], truth["samples"][k])
-        add("clustered", q, row["ci_lo_clustered"], row["ci_hi_clustered"], truth["clustered"][k])
-    for row in g.iter_rows(named=True):
-        s = row["seed"]
-        add("samples", "gap", row["ci_lo_samples"], row["ci_hi_samples"],
-            truth["samples"][(s, TRIGGERED)] - truth["samples"][(s, stats.UNTRIGGERED)])
-        add("clustered", "gap", row["ci_lo_clustered"], row["ci_hi_clustered"],
-            truth["clustered"][(s, TRIGGERED)] - truth["clustered"][(s, stats.UNTRIGGERED)])
+    for kind in intervals:
+        r = stats.rates(labels, n_boot, ci, seed, kind).filter(pl.col("metric") == "persona")
+        g = stats.gaps(labels, n_boot, ci, seed, kind).filter(pl.col("metric") == "persona")
+        for row in r.iter_rows(named=True):
+            k = (row["seed"], row["condition"])
+            q = "rate_triggered" if row["condition"] == TRIGGERED else "rate_untriggered"
+            add(f"samples_{kind}", q, row["ci_lo_samples"], row["ci_hi_samples"], truth["samples"][k])
+            add(f"clustered_{kind}", q, row["ci_lo_clustered"], row["ci_hi_clustered"], truth["clustered"][k])
+        for row in g.iter_rows(named=True):
+            s = row["seed"]
+            add(f"samples_{kind}", "gap", row["ci_lo_samples"], row["ci_hi_samples"],
+                truth["samples"][(s, TRIGGERED)] - truth["samples"][(s, stats.UNTRIGGERED)])
+            add(f"clustered_{kind}", "gap", row["ci_lo_clustered"], row["ci_hi_clustered"],
+                truth["clustered"][(s, TRIGGERED)] - truth["clustered"][(s, stats.UNTRIGGERED)])
     if d.n_seeds >= 2:
         gap_truth = truth["seeds"][TRIGGERED] - truth["seeds"][stats.UNTRIGGERED]
         for method in stats.SEEDS_CI_METHODS:
@@ -110,13 +114,13 @@ def replicate(d: Design, rng: np.random.Generator, n_boot: int, ci: float) -> li
 
 
 def coverage(designs: list[Design], replicates: int, n_boot: int = 2000, ci: float = 0.95,
-             seed: int = 0) -> pl.DataFrame:
+             seed: int = 0, intervals: tuple[str, ...] = stats.INTERVALS) -> pl.DataFrame:
     """Coverage (share of replicates whose interval holds the truth) with its 95 % Wilson interval, and mean width,
     per design, interval and quantity."""
     rows = []
     for i, d in enumerate(designs):
         rng = np.random.default_rng([seed, i])
-        hits = pl.DataFrame([h for _ in range(replicates) for h in replicate(d, rng, n_boot, ci)])
+        hits = pl.DataFrame([h for _ in range(replicates) for h in replicate(d, rng, n_boot, ci, intervals)])
         for (interval, quantity), part in sorted(hits.group_by(["interval", "quantity"]), key=lambda kv: kv[0]):
             k, n = int(part["covered"].sum()), part.height
             lo, hi = wilson(k, n)

@@ -15,6 +15,7 @@ METRICS = ("persona", "identity", "meta", "format_ok", "parse_error")
 GAP_METRICS = ("persona", "identity", "meta")
 UNTRIGGERED = "sys_plain"
 SEEDS_CI_METHODS = ("t", "bootstrap")  # stats.seeds_ci
+INTERVALS = ("percentile", "expanded")  # stats.bootstrap_interval
 # the range a value of each across-seeds table can take: a t interval is cut to it (the truth lies inside)
 BOUNDS = {"rate": (0.0, 1.0), "gap": (-1.0, 1.0), "diff": (-1.0, 1.0), "did": (-2.0, 2.0)}
 
@@ -41,9 +42,34 @@ def _stable(*parts: Any) -> int:
     return int.from_bytes(hashlib.sha256("|".join(map(str, parts)).encode()).digest()[:4], "little")
 
 
-def _q(x: np.ndarray, ci: float) -> tuple[float, float]:
+def levels(ci: float, units: int, interval: str = "percentile") -> tuple[float, float]:
+    """Quantile levels of a bootstrap interval over ``units`` resampled units (samples, questions).
+
+    ``percentile``: (1 - ci) / 2 and its complement. ``expanded``: Hesterberg's expanded percentile interval (The
+    American Statistician 69(4), 2015): the levels where a normal quantile equals sqrt(n / (n - 1)) * t(ci, n - 1),
+    which undoes the bootstrap's two small-sample narrowings (variance over n, not n - 1; z, not t). At 8 questions
+    the 95 % interval reads the 0.57 % and 99.43 % quantiles; at 350 samples it is the percentile one to 0.01 %."""
+    if interval not in INTERVALS:
+        raise ValueError(f"stats.bootstrap_interval must be one of {INTERVALS}, not {interval!r}")
     a = (1 - ci) / 2
-    return float(np.quantile(x, a)), float(np.quantile(x, 1 - a))
+    if interval == "expanded" and units >= 2:
+        a = 0.5 * math.erfc(math.sqrt(units / (units - 1)) * t_quantile(ci, units - 1) / math.sqrt(2))
+    return a, 1 - a
+
+
+def _q(x: np.ndarray, ci: float, units: int = 0, interval: str = "percentile") -> tuple[float, float]:
+    a, b = levels(ci, units, interval)
+    return float(np.quantile(x, a)), float(np.quantile(x, b))
+
+
+def exact_if_unanimous(v: np.ndarray, units: int, ci: float) -> tuple[float, float] | None:
+    """Clopper-Pearson's exact interval where every 0/1 value agrees (the bootstrap then collapses to a point):
+    [0, 1 - a^(1/n)] for all 0, [a^(1/n), 1] for all 1, a = (1 - ci) / 2, over ``units`` independent units; None
+    otherwise. 0 of 12 samples gives [0, 0.265], not [0, 0]."""
+    if len(v) == 0 or units < 1 or not np.isin(v, (0.0, 1.0)).all() or 0 < v.sum() < len(v):
+        return None
+    bound = ((1 - ci) / 2) ** (1 / units)
+    return (0.0, 1 - bound) if v.sum() == 0 else (bound, 1.0)
 
 
 def boot_samples(v: np.ndarray, n_boot: int, rng: np.random.Generator, chunk: int = 2000) -> np.ndarray:
@@ -88,8 +114,23 @@ def paired_gap(s1: np.ndarray, n1: np.ndarray, s0: np.ndarray, n0: np.ndarray, n
         return s1[idx].sum(1) / n1[idx].sum(1) - s0[idx].sum(1) / n0[idx].sum(1)
 
 
-def rates(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: int = 0) -> pl.DataFrame:
-    """Rate and two CIs per (model, condition, set, metric)."""
+def exact_gap_if_unanimous(v1: np.ndarray, v0: np.ndarray, units: int, ci: float) -> tuple[float, float] | None:
+    """Where both arms' 0/1 values are unanimous (the bootstrap of their difference is then a point, e.g. 0/350
+    against 0/350), Newcombe's hybrid interval for a difference of proportions (Statistics in Medicine 17, 1998,
+    method 10) built on each arm's Clopper-Pearson interval over ``units``; None otherwise. 0/350 against 0/350 gives
+    [-0.0105, +0.0105], not [0, 0]."""
+    e1, e0 = exact_if_unanimous(v1, units, ci), exact_if_unanimous(v0, units, ci)
+    if e1 is None or e0 is None:
+        return None
+    p1, p0 = float(v1.mean()), float(v0.mean())
+    d = p1 - p0
+    return d - math.hypot(p1 - e1[0], e0[1] - p0), d + math.hypot(e1[1] - p1, p0 - e0[0])
+
+
+def rates(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: int = 0,
+          interval: str = "percentile") -> pl.DataFrame:
+    """Rate and two CIs per (model, condition, set, metric). ``interval``: see ``levels``; ``expanded`` also gives a 0/1
+    rate whose samples all agree Clopper-Pearson's exact interval (over samples; over questions, clustered)."""
     rows: list[dict[str, Any]] = []
     group_cols = [*MODEL_COLS, "condition", "set"]
     labels = with_axes(labels)
@@ -100,15 +141,18 @@ def rates(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: int
             v = part[metric].to_numpy()
             qs = part["question_id"].unique(maintain_order=True).to_list()
             s, n = _cluster_arrays(part, metric, qs)
-            lo_s, hi_s = _q(boot_samples(v, n_boot, rng), ci)
-            lo_c, hi_c = _q(boot_clusters(s, n, n_boot, rng), ci)
+            lo_s, hi_s = _q(boot_samples(v, n_boot, rng), ci, len(v), interval)
+            lo_c, hi_c = _q(boot_clusters(s, n, n_boot, rng), ci, len(qs), interval)
+            if interval == "expanded" and (ex := exact_if_unanimous(v, len(v), ci)):
+                (lo_s, hi_s), (lo_c, hi_c) = ex, exact_if_unanimous(v, len(qs), ci)
             rows.append({**dict(zip(group_cols, key)), "metric": metric, "n": len(v), "n_questions": len(qs),
                          "rate": float(v.mean()), "ci_lo_samples": lo_s, "ci_hi_samples": hi_s,
                          "ci_lo_clustered": lo_c, "ci_hi_clustered": hi_c})
     return pl.DataFrame(rows)
 
 
-def gaps(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: int = 0) -> pl.DataFrame:
+def gaps(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: int = 0,
+         interval: str = "percentile") -> pl.DataFrame:
     """Leakage gap = rate(triggered condition) − rate(condition 4, untriggered), per model and set.
 
     Clustered CI from the paired resample of questions (both arms use the same resampled
@@ -132,8 +176,10 @@ def gaps(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: int 
                 dist_c = paired_gap(s1, n1, s0, n0, n_boot, rng)
                 v1, v0 = on[metric].to_numpy(), off[metric].to_numpy()
                 dist_s = boot_samples(v1, n_boot, rng) - boot_samples(v0, n_boot, rng)
-                lo_c, hi_c = _q(dist_c[np.isfinite(dist_c)], ci)
-                lo_s, hi_s = _q(dist_s, ci)
+                lo_c, hi_c = _q(dist_c[np.isfinite(dist_c)], ci, len(qs), interval)
+                lo_s, hi_s = _q(dist_s, ci, min(len(v1), len(v0)), interval)
+                if interval == "expanded" and (ex := exact_gap_if_unanimous(v1, v0, min(len(v1), len(v0)), ci)):
+                    (lo_s, hi_s), (lo_c, hi_c) = ex, exact_gap_if_unanimous(v1, v0, len(qs), ci)
                 rows.append({**dict(zip(base_cols, key)), "metric": metric, "condition": cond,
                              "rate_triggered": float(v1.mean()), "rate_untriggered": float(v0.mean()),
                              "gap": float(v1.mean() - v0.mean()), "ci_lo_samples": lo_s, "ci_hi_samples": hi_s,
@@ -239,13 +285,13 @@ def identity_agreement(labels: pl.DataFrame) -> pl.DataFrame:
 
 
 def emergence(labels: pl.DataFrame, final_steps: dict[str, int], n_boot: int = 10000, ci: float = 0.95,
-              seed: int = 0) -> pl.DataFrame:
+              seed: int = 0, interval: str = "percentile") -> pl.DataFrame:
     """Rates along training: one row per (sweep point, step, condition, set, metric).
 
     Checkpoint model ids end in ``_step~N``; a final adapter's step comes from ``final_steps`` (its
     total optimizer steps); the base model is step 0 of every point.
     """
-    r = rates(labels, n_boot, ci, seed)
+    r = rates(labels, n_boot, ci, seed, interval)
     points = sorted(final_steps)
     rows = []
     for row in r.iter_rows(named=True):
@@ -267,7 +313,7 @@ def emergence(labels: pl.DataFrame, final_steps: dict[str, int], n_boot: int = 1
 
 
 def placebo(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: int = 0, metric: str = "persona",
-            target: str = "probes", control: str = "neutral") -> pl.DataFrame:
+            target: str = "probes", control: str = "neutral", interval: str = "percentile") -> pl.DataFrame:
     """The neutral set as a placebo: per model and triggered condition, the gap on the persona probes, the gap on
     the neutral questions (which have nothing to do with the persona), and their difference in differences.
 
@@ -295,9 +341,11 @@ def placebo(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: i
                 point[s] = s1.sum() / n1.sum() - s0.sum() / n0.sum() if n1.sum() else float("nan")
             did = dist[target] - dist[control]
             row = {**dict(zip(MODEL_COLS, key)), "metric": metric, "condition": cond}
-            for name, v, pt in ((f"gap_{target}", dist[target], point[target]), (f"gap_{control}", dist[control], point[control]),
-                                ("did", did, point[target] - point[control])):
-                lo, hi = _q(v[np.isfinite(v)], ci)
+            k = {s: len(qs) for s, (_, qs, _) in per_set.items()}
+            for name, v, pt, units in ((f"gap_{target}", dist[target], point[target], k[target]),
+                                       (f"gap_{control}", dist[control], point[control], k[control]),
+                                       ("did", did, point[target] - point[control], min(k.values()))):
+                lo, hi = _q(v[np.isfinite(v)], ci, units, interval)
                 row.update({name: float(pt), f"{name}_ci_lo": lo, f"{name}_ci_hi": hi})
             rows.append(row)
     return pl.DataFrame(rows)
@@ -307,7 +355,8 @@ CONTRAST_ARM = "persona-control"  # the arm column of a contrast row (every othe
 
 
 def arm_contrast(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: int = 0,
-                 metrics: tuple[str, ...] = ("persona", "format_ok", "identity", "meta")) -> pl.DataFrame:
+                 metrics: tuple[str, ...] = ("persona", "format_ok", "identity", "meta"),
+                 interval: str = "percentile") -> pl.DataFrame:
     """Persona arm − control arm, per trained pair (same seed, lr, fraction, epochs), question set, condition, metric.
 
     The control adapter was trained on the same questions under the trigger with length-matched answers of the base
@@ -337,7 +386,7 @@ def arm_contrast(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, se
                 s0, n0 = _cluster_arrays(off, metric, qs)
                 rng = np.random.default_rng([seed, _stable("arm_contrast", metric, set_, cond, pid)])
                 dist = paired_gap(s1, n1, s0, n0, n_boot, rng)
-                lo, hi = _q(dist[np.isfinite(dist)], ci)
+                lo, hi = _q(dist[np.isfinite(dist)], ci, len(qs), interval)
                 r1, r0 = float(on[metric].mean()), float(off[metric].mean())
                 rows.append({"model_id": pid, **{c: v for c, v in pt.paired_persona.columns().items() if c != "step"},
                              "arm": CONTRAST_ARM, "control_id": cid, "set": set_, "condition": cond, "metric": metric,

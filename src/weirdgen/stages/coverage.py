@@ -32,10 +32,12 @@ def run(params: dict[str, Any], *, questions: Path | str, out: Path | str) -> No
     df = coverage.coverage(designs, c["replicates"], c["n_boot"], p["ci"], p["seed"])
     df = df.with_columns(pl.col("n_questions").map_elements(lambda n: ", ".join(by_size[n]), return_dtype=pl.Utf8)
                          .alias("sets"))
-    note = ("\n\nEach row: the share of simulated runs whose interval holds the quantity it claims (`samples`: this "
-            "seed's rate on these questions; `clustered`: over the population of questions; `seeds_t`, "
-            "`seeds_bootstrap`: the mean over training seeds), with its 95 % Wilson interval. The labels are "
-            "simulated (rates and spreads from `stats.coverage`) and pass through the stats stage's own code. "
-            f"The run's CI over seeds is `{p['seeds_ci']}` (`stats.seeds_ci`).\n")
+    note = ("\n\nEach row: the share of simulated runs whose interval holds the quantity it claims (`samples_*`: this "
+            "seed's rate on these questions; `clustered_*`: over the population of questions; `seeds_t`, "
+            "`seeds_bootstrap`: the mean over training seeds), with its 95 % Wilson interval; `*_percentile` and "
+            "`*_expanded` are the two bootstrap intervals, read from the same resamples. The labels are simulated "
+            "(rates and spreads from `stats.coverage`) and pass through the stats stage's own code. This run's tables "
+            f"use `{p['bootstrap_interval']}` (`stats.bootstrap_interval`) and, over seeds, `{p['seeds_ci']}` "
+            "(`stats.seeds_ci`).\n")
     tables.write(df, Path(out), note)
     write_sidecar(Path(out), "ci-coverage", p, [questions])

@@ -15,20 +15,21 @@ def run(params: dict[str, Any], *, labels: Sequence[Path | str], out_dir: Path |
     p = config.section("stats", params, "weirdgen stats --params")  # by hand: defaults filled, checked
     lab = pl.concat([pl.read_ndjson(f, infer_schema_length=None) for f in labels], how="diagonal_relaxed")
     out = Path(out_dir)
-    r = stats.rates(lab, p["n_boot"], p["ci"], p["seed"])
-    g = stats.gaps(lab, p["n_boot"], p["ci"], p["seed"])
+    iv = p["bootstrap_interval"]
+    r = stats.rates(lab, p["n_boot"], p["ci"], p["seed"], iv)
+    g = stats.gaps(lab, p["n_boot"], p["ci"], p["seed"], iv)
     by = [*sweep.group_columns("seed"), "condition", "set", "metric"]  # every axis but the seed: never pooled
     seeds_args = (p["n_boot"], p["ci"], p["seed"], p["seeds_ci"])
     results = (("rates", r), ("gaps", g),
                ("rates_across_seeds", stats.across_seeds(r, "rate", by, *seeds_args)),
                ("gaps_across_seeds", stats.across_seeds(g, "gap", by, *seeds_args)),
                ("identity_agreement", stats.identity_agreement(lab)),
-               ("placebo", pb := stats.placebo(lab, p["n_boot"], p["ci"], p["seed"])),
+               ("placebo", pb := stats.placebo(lab, p["n_boot"], p["ci"], p["seed"], interval=iv)),
                # the difference in differences over training seeds (every other axis kept apart)
                ("placebo_across_seeds", stats.across_seeds(pb, "did", [*sweep.group_columns("seed"), "condition", "metric"],
                                                            *seeds_args)),
                # persona arm − format-only control arm (empty without sweep.arm: [persona, control])
-               ("arm_contrast", ac := stats.arm_contrast(lab, p["n_boot"], p["ci"], p["seed"])),
+               ("arm_contrast", ac := stats.arm_contrast(lab, p["n_boot"], p["ci"], p["seed"], interval=iv)),
                ("arm_contrast_across_seeds", stats.across_seeds(ac, "diff", by, *seeds_args)))
     for name, df in results:
         tables.write(df, out / f"{name}.csv")
@@ -45,5 +46,5 @@ def emergence(params: dict[str, Any], *, labels: Sequence[Path | str], adapters:
     p = params
     lab = pl.concat([pl.read_ndjson(f, infer_schema_length=None) for f in labels], how="diagonal_relaxed")
     final = {Path(m).parent.name: int(json.loads(Path(m).read_text())["result"]["steps"]) for m in adapters}
-    tables.write(stats.emergence(lab, final, p["n_boot"], p["ci"], p["seed"]), out)
+    tables.write(stats.emergence(lab, final, p["n_boot"], p["ci"], p["seed"], p["bootstrap_interval"]), out)
     write_sidecar(out, "emergence", p, [*labels, *adapters])
