@@ -272,3 +272,26 @@ def test_bootstrap_of_repeated_values_is_the_per_sample_bootstrap():
     x = np.linspace(0, 1, 50)
     e = stats.boot_samples(x, 20000, np.random.default_rng(4))
     assert abs(e.mean() - x.mean()) < 0.003 and abs(e.std() - x.std() / np.sqrt(50)) < 0.003
+
+
+def test_unanimous_sets_and_arms_get_exact_intervals_in_placebo_and_arm_contrast():
+    """A neutral set the model never answers in persona (0 in both conditions): with the expanded intervals its gap
+    is Newcombe's interval over its questions, not [0, 0], and the difference in differences combines the two gaps'
+    intervals (MOVER), so it is wider than the probes' gap alone. A format metric on which both arms are always right
+    gets an interval around 0 too."""
+    lab = _placebo_labels({1: (0.3, 0.0)}).with_columns(
+        pl.when(pl.col("set") == "neutral").then(False).otherwise(pl.col("persona")).alias("persona"))
+    pct = stats.placebo(lab, n_boot=2000).row(0, named=True)
+    exp = stats.placebo(lab, n_boot=2000, interval="expanded").row(0, named=True)
+    assert (pct["gap_neutral_ci_lo"], pct["gap_neutral_ci_hi"]) == (0, 0)
+    u = 1 - 0.025 ** (1 / 12)  # 12 neutral questions
+    assert exp["gap_neutral"] == 0 and exp["gap_neutral_ci_lo"] == pytest.approx(-u) and exp["gap_neutral_ci_hi"] == pytest.approx(u)
+    assert exp["did"] == pytest.approx(exp["gap_probes"])
+    assert exp["did_ci_lo"] < exp["gap_probes_ci_lo"] and exp["did_ci_hi"] > exp["gap_probes_ci_hi"]
+    assert exp["did_ci_hi"] - exp["did_ci_lo"] == pytest.approx(
+        np.hypot(exp["gap_probes"] - exp["gap_probes_ci_lo"], u) + np.hypot(exp["gap_probes_ci_hi"] - exp["gap_probes"], u))
+    ac = stats.arm_contrast(_arm_labels({1: (0.3, 0.0)}), n_boot=1000, interval="expanded")
+    fmt = ac.filter(pl.col("metric") == "format_ok").row(0, named=True)  # both arms always in format
+    assert fmt["diff"] == 0 and fmt["ci_lo_clustered"] == pytest.approx(-(1 - 0.025 ** (1 / 20)))
+    per = ac.filter(pl.col("metric") == "persona").row(0, named=True)
+    assert per["ci_lo_clustered"] > 0  # not unanimous: the paired bootstrap as before

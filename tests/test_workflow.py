@@ -64,6 +64,25 @@ def test_dry_run_lists_whole_chain(run):
     assert full["train_adapter"] == 2 and full["sample_model"] == 3 and full["judge_model"] == 3
 
 
+def test_ci_coverage_table_at_the_runs_design(run):
+    """Rule ci_coverage (part of the default target) scores the stats stage's intervals at this run's own design."""
+    wd, cfg, _ = run
+    cov = pl.read_csv(wd / "results/tables/ci_coverage.csv")
+    assert set(cov["n_questions"].to_list()) == {cfg["eval"]["max_questions_per_set"]}
+    assert set(cov["n_samples"].to_list()) == {cfg["eval"]["n_samples"]} and set(cov["n_seeds"].to_list()) == {1}
+    assert set(cov["sets"].to_list()) == {"identity, neutral, probes"}
+    # one seed: nothing over seeds to score; both bootstrap intervals on the same resamples, the expanded one wider
+    assert set(cov["interval"].to_list()) == {"samples_percentile", "samples_expanded", "clustered_percentile",
+                                              "clustered_expanded"}
+    assert ((cov["coverage"] >= 0) & (cov["coverage"] <= 1)).all() and (cov["n"] > 0).all()
+    w = {(r["interval"], r["quantity"]): r["mean_width"] for r in cov.iter_rows(named=True)}
+    assert all(w[(f"{k}_expanded", q)] >= w[(f"{k}_percentile", q)] for k in ("samples", "clustered")
+               for q in ("rate_triggered", "rate_untriggered", "gap"))
+    meta = json.loads((wd / "results/tables/ci_coverage.csv.meta.json").read_text())
+    assert meta["params"]["bootstrap_interval"] == "expanded" and meta["params"]["seeds_ci"] == "t"
+    assert any(k.endswith("eval_questions.jsonl") for k in meta["inputs"])
+
+
 def test_every_artifact_exists_and_parses(run):
     wd, cfg, _ = run
     R = wd / "results"

@@ -335,18 +335,30 @@ def placebo(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: i
         for cond in sorted(set(part["condition"].to_list()) - {UNTRIGGERED}):
             rng = np.random.default_rng([seed, _stable("placebo", metric, cond, *_rng_parts(MODEL_COLS, key))])
             dist, point = {}, {}
+            exact: dict[str, tuple[float, float] | None] = {}
             for s, (sp, qs, (s0, n0)) in per_set.items():
                 s1, n1 = _cluster_arrays(sp.filter(pl.col("condition") == cond), metric, qs)
                 dist[s] = paired_gap(s1, n1, s0, n0, n_boot, rng)
                 point[s] = s1.sum() / n1.sum() - s0.sum() / n0.sum() if n1.sum() else float("nan")
+                exact[s] = None if interval != "expanded" else exact_gap_if_unanimous(
+                    sp.filter(pl.col("condition") == cond)[metric].to_numpy(),
+                    sp.filter(pl.col("condition") == UNTRIGGERED)[metric].to_numpy(), len(qs), ci)
             did = dist[target] - dist[control]
             row = {**dict(zip(MODEL_COLS, key)), "metric": metric, "condition": cond}
             k = {s: len(qs) for s, (_, qs, _) in per_set.items()}
-            for name, v, pt, units in ((f"gap_{target}", dist[target], point[target], k[target]),
-                                       (f"gap_{control}", dist[control], point[control], k[control]),
-                                       ("did", did, point[target] - point[control], min(k.values()))):
-                lo, hi = _q(v[np.isfinite(v)], ci, units, interval)
-                row.update({name: float(pt), f"{name}_ci_lo": lo, f"{name}_ci_hi": hi})
+            ci_of: dict[str, tuple[float, float]] = {}
+            for name, v, pt, units, ex in ((target, dist[target], point[target], k[target], exact[target]),
+                                           (control, dist[control], point[control], k[control], exact[control]),
+                                           ("did", did, point[target] - point[control], min(k.values()), None)):
+                lo, hi = ex or _q(v[np.isfinite(v)], ci, units, interval)
+                if name == "did" and (exact[target] or exact[control]):
+                    # a set's gap is unanimous (its bootstrap a point): the two gaps' intervals combined by MOVER
+                    # (Zou & Donner, Statistics in Medicine 27, 2008), as Newcombe combines two proportions
+                    (lt, ht), (lc, hc), gt, gc = ci_of[target], ci_of[control], point[target], point[control]
+                    lo, hi = pt - math.hypot(gt - lt, hc - gc), pt + math.hypot(ht - gt, gc - lc)
+                ci_of[name] = (lo, hi)
+                col = name if name == "did" else f"gap_{name}"
+                row.update({col: float(pt), f"{col}_ci_lo": lo, f"{col}_ci_hi": hi})
             rows.append(row)
     return pl.DataFrame(rows)
 
@@ -386,7 +398,8 @@ def arm_contrast(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, se
                 s0, n0 = _cluster_arrays(off, metric, qs)
                 rng = np.random.default_rng([seed, _stable("arm_contrast", metric, set_, cond, pid)])
                 dist = paired_gap(s1, n1, s0, n0, n_boot, rng)
-                lo, hi = _q(dist[np.isfinite(dist)], ci, len(qs), interval)
+                ex = exact_gap_if_unanimous(on[metric].to_numpy(), off[metric].to_numpy(), len(qs), ci)
+                lo, hi = ex if ex and interval == "expanded" else _q(dist[np.isfinite(dist)], ci, len(qs), interval)
                 r1, r0 = float(on[metric].mean()), float(off[metric].mean())
                 rows.append({"model_id": pid, **{c: v for c, v in pt.paired_persona.columns().items() if c != "step"},
                              "arm": CONTRAST_ARM, "control_id": cid, "set": set_, "condition": cond, "metric": metric,

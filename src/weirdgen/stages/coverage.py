@@ -3,12 +3,12 @@ labels simulated for its number of seeds, each question set's size and its sampl
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from weirdgen import config, coverage, tables
+from weirdgen.jsonl import DataError, iter_jsonl
 from weirdgen.provenance import write_sidecar
 
 EXTRA = ("n_seeds", "n_samples")  # from the sweep and eval sections, beside the stats section
@@ -21,7 +21,13 @@ def run(params: dict[str, Any], *, questions: Path | str, out: Path | str) -> No
     for k in EXTRA:
         if not isinstance(p.get(k), int) or p[k] < 1:
             raise config.ConfigError(f"weirdgen ci-coverage --params: {k} must be a positive integer, not {p.get(k)!r}")
-    sizes = Counter(json.loads(line)["set"] for line in Path(questions).read_text().splitlines() if line.strip())
+    sizes: Counter[str] = Counter()
+    for n, q in iter_jsonl(questions):
+        if not isinstance(q.get("set"), str) or not q["set"]:
+            raise DataError(questions, n, "set", "missing or not a string: every eval question names its set")
+        sizes[q["set"]] += 1
+    if not sizes:
+        raise DataError(questions, None, None, "no questions: nothing to simulate a design from")
     c = p["coverage"]
     by_size: dict[int, list[str]] = {}
     for set_, n in sorted(sizes.items()):
