@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from typing import Any
@@ -207,13 +208,14 @@ def t_two_sided_mass(t: float, df: int) -> float:
     return s * acc
 
 
+@functools.lru_cache(maxsize=4096)  # the same (ci, n) for most groups of a table: computed once
 def t_quantile(ci: float, df: int) -> float:
     """The two-sided Student t critical value: P(|T| < t) = ci (e.g. 12.706 at ci 0.95, df 1; 4.303 at df 2).
 
     Hand-written (closed form, bisection) because SciPy is not among the product's dependencies, nor on the GPU
     machines the workflow's wheels are carried to; tests check it against published tables."""
     lo, hi = 0.0, math.pi / 2
-    for _ in range(200):
+    for _ in range(64):  # theta to pi / 2 ** 65: below a double's resolution
         mid = (lo + hi) / 2
         if t_two_sided_mass(math.sqrt(df) * math.tan(mid), df) < ci:
             lo = mid
