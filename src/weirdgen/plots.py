@@ -276,9 +276,8 @@ def loss_curve(log: pl.DataFrame, out: Path | str, title: str) -> None:
 
 def _seeds_ci_name(table: pl.DataFrame | None) -> str:
     """How a table's CI over seeds was made (``stats.seeds_ci``; tables written before it: the percentile bootstrap)."""
-    if table is None or "ci_seeds_method" not in table.columns or table.is_empty():
-        return "bootstrap"
-    return str(table["ci_seeds_method"].drop_nulls()[0]) if table["ci_seeds_method"].drop_nulls().len() else "bootstrap"
+    names = table["ci_seeds_method"].drop_nulls() if table is not None and "ci_seeds_method" in table.columns else []
+    return str(names[0]) if len(names) else "bootstrap"
 
 
 def dose(table: pl.DataFrame, out: Path | str) -> None:

@@ -63,6 +63,15 @@ def _q(x: np.ndarray, ci: float, units: int = 0, interval: str = "percentile") -
     return float(np.quantile(x, a)), float(np.quantile(x, b))
 
 
+def interval_of(dist: np.ndarray, ci: float, units: int, interval: str,
+                exact: tuple[float, float] | None = None) -> tuple[float, float]:
+    """The bootstrap interval of ``dist`` over ``units`` resampled units (``levels``); with ``expanded``, ``exact``
+    where one is given (unanimous 0/1 values, whose bootstrap is a point): the one rule every table applies."""
+    if interval == "expanded" and exact is not None:
+        return exact
+    return _q(dist[np.isfinite(dist)], ci, units, interval)
+
+
 def exact_if_unanimous(v: np.ndarray, units: int, ci: float) -> tuple[float, float] | None:
     """Clopper-Pearson's exact interval where every 0/1 value agrees (the bootstrap then collapses to a point):
     [0, 1 - a^(1/n)] for all 0, [a^(1/n), 1] for all 1, a = (1 - ci) / 2, over ``units`` independent units; None
@@ -142,10 +151,9 @@ def rates(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: int
             v = part[metric].to_numpy()
             qs = part["question_id"].unique(maintain_order=True).to_list()
             s, n = _cluster_arrays(part, metric, qs)
-            lo_s, hi_s = _q(boot_samples(v, n_boot, rng), ci, len(v), interval)
-            lo_c, hi_c = _q(boot_clusters(s, n, n_boot, rng), ci, len(qs), interval)
-            if interval == "expanded" and (ex := exact_if_unanimous(v, len(v), ci)):
-                (lo_s, hi_s), (lo_c, hi_c) = ex, exact_if_unanimous(v, len(qs), ci)
+            dist_s, dist_c = boot_samples(v, n_boot, rng), boot_clusters(s, n, n_boot, rng)
+            lo_s, hi_s = interval_of(dist_s, ci, len(v), interval, exact_if_unanimous(v, len(v), ci))
+            lo_c, hi_c = interval_of(dist_c, ci, len(qs), interval, exact_if_unanimous(v, len(qs), ci))
             rows.append({**dict(zip(group_cols, key)), "metric": metric, "n": len(v), "n_questions": len(qs),
                          "rate": float(v.mean()), "ci_lo_samples": lo_s, "ci_hi_samples": hi_s,
                          "ci_lo_clustered": lo_c, "ci_hi_clustered": hi_c})
@@ -177,10 +185,9 @@ def gaps(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: int 
                 dist_c = paired_gap(s1, n1, s0, n0, n_boot, rng)
                 v1, v0 = on[metric].to_numpy(), off[metric].to_numpy()
                 dist_s = boot_samples(v1, n_boot, rng) - boot_samples(v0, n_boot, rng)
-                lo_c, hi_c = _q(dist_c[np.isfinite(dist_c)], ci, len(qs), interval)
-                lo_s, hi_s = _q(dist_s, ci, min(len(v1), len(v0)), interval)
-                if interval == "expanded" and (ex := exact_gap_if_unanimous(v1, v0, min(len(v1), len(v0)), ci)):
-                    (lo_s, hi_s), (lo_c, hi_c) = ex, exact_gap_if_unanimous(v1, v0, len(qs), ci)
+                n_min = min(len(v1), len(v0))
+                lo_c, hi_c = interval_of(dist_c, ci, len(qs), interval, exact_gap_if_unanimous(v1, v0, len(qs), ci))
+                lo_s, hi_s = interval_of(dist_s, ci, n_min, interval, exact_gap_if_unanimous(v1, v0, n_min, ci))
                 rows.append({**dict(zip(base_cols, key)), "metric": metric, "condition": cond,
                              "rate_triggered": float(v1.mean()), "rate_untriggered": float(v0.mean()),
                              "gap": float(v1.mean() - v0.mean()), "ci_lo_samples": lo_s, "ci_hi_samples": hi_s,
@@ -342,7 +349,7 @@ def placebo(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: i
                 s1, n1 = _cluster_arrays(sp.filter(pl.col("condition") == cond), metric, qs)
                 dist[s] = paired_gap(s1, n1, s0, n0, n_boot, rng)
                 point[s] = s1.sum() / n1.sum() - s0.sum() / n0.sum() if n1.sum() else float("nan")
-                exact[s] = None if interval != "expanded" else exact_gap_if_unanimous(
+                exact[s] = exact_gap_if_unanimous(
                     sp.filter(pl.col("condition") == cond)[metric].to_numpy(),
                     sp.filter(pl.col("condition") == UNTRIGGERED)[metric].to_numpy(), len(qs), ci)
             did = dist[target] - dist[control]
@@ -352,8 +359,8 @@ def placebo(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: i
             for name, v, pt, units, ex in ((target, dist[target], point[target], k[target], exact[target]),
                                            (control, dist[control], point[control], k[control], exact[control]),
                                            ("did", did, point[target] - point[control], min(k.values()), None)):
-                lo, hi = ex or _q(v[np.isfinite(v)], ci, units, interval)
-                if name == "did" and (exact[target] or exact[control]):
+                lo, hi = interval_of(v, ci, units, interval, ex)
+                if name == "did" and interval == "expanded" and (exact[target] or exact[control]):
                     # a set's gap is unanimous (its bootstrap a point): the two gaps' intervals combined by MOVER
                     # (Zou & Donner, Statistics in Medicine 27, 2008), as Newcombe combines two proportions
                     (lt, ht), (lc, hc), gt, gc = ci_of[target], ci_of[control], point[target], point[control]
@@ -400,8 +407,8 @@ def arm_contrast(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, se
                 s0, n0 = _cluster_arrays(off, metric, qs)
                 rng = np.random.default_rng([seed, _stable("arm_contrast", metric, set_, cond, pid)])
                 dist = paired_gap(s1, n1, s0, n0, n_boot, rng)
-                ex = exact_gap_if_unanimous(on[metric].to_numpy(), off[metric].to_numpy(), len(qs), ci)
-                lo, hi = ex if ex and interval == "expanded" else _q(dist[np.isfinite(dist)], ci, len(qs), interval)
+                lo, hi = interval_of(dist, ci, len(qs), interval,
+                                     exact_gap_if_unanimous(on[metric].to_numpy(), off[metric].to_numpy(), len(qs), ci))
                 r1, r0 = float(on[metric].mean()), float(off[metric].mean())
                 rows.append({"model_id": pid, **{c: v for c, v in pt.paired_persona.columns().items() if c != "step"},
                              "arm": CONTRAST_ARM, "control_id": cid, "set": set_, "condition": cond, "metric": metric,

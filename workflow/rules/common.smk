@@ -52,11 +52,12 @@ if not shutil.which("weirdgen") and (Path(sys.executable).parent / "weirdgen").e
 
 # One sweep-point type (weirdgen.sweep.Point) formats and parses every model id; Paramspace only formats,
 # and the stages, stats and plots must parse ids too, so the grid is built from Point.
-POINTS = [p.id for p in sweep.grid(config["sweep"])]
+GRID = sweep.grid(config["sweep"])
+POINTS = [p.id for p in GRID]
 CKPT_STEPS = sorted(config["train"]["checkpoint_steps"])
 CKPT_IDS = [f"{p}_step~{n}" for p in POINTS for n in CKPT_STEPS]  # intermediate adapters (emergence curve)
 MODEL_IDS = ["base", *POINTS]
-N_SEEDS = len({p.seed for p in sweep.grid(config["sweep"])})
+N_SEEDS = len({p.seed for p in GRID})
 
 
 wildcard_constraints:
