@@ -93,6 +93,32 @@ def test_across_seeds_t_interval_closed_form_cut_to_the_range_and_bootstrap_besi
         stats.across_seeds(t, "rate", by, method="normal")
 
 
+def test_across_seeds_unanimous_zero_gets_the_exact_interval_over_seeds_times_questions():
+    """All seeds at 0 of all samples: t and the bootstrap collapse to [0, 0]; the row gets Clopper-Pearson over the
+    seeds' questions pooled (3 x 8 = 24 units: [0, 1 - 0.025^(1/24)]), a gap of two such arms Newcombe's interval."""
+    t = pl.DataFrame({"model_id": ["a", "b", "c"], "seed": [1, 2, 3], "lr": [1e-4] * 3, "rate": [0.0] * 3,
+                      "n": [16] * 3, "n_questions": [8] * 3})
+    by = sweep.group_columns("seed")
+    s = stats.across_seeds(t, "rate", by, n_boot=500).row(0, named=True)
+    assert s["ci_seeds_method"] == "exact" and s["ci_lo_seeds"] == 0.0
+    assert s["ci_hi_seeds"] == pytest.approx(1 - 0.025 ** (1 / 24)) and (s["ci_lo_seeds_t"], s["ci_hi_seeds_t"]) == (0, 0)
+    g = stats.across_seeds(t.with_columns(pl.col("rate").alias("rate_triggered"), pl.col("rate").alias("rate_untriggered"),
+                                          gap=pl.lit(0.0)), "gap", by, n_boot=500).row(0, named=True)
+    assert g["ci_seeds_method"] == "exact" and g["ci_lo_seeds"] == pytest.approx(-s["ci_hi_seeds"])
+    mixed = stats.across_seeds(t.with_columns(rate=pl.Series([0.0, 0.0, 1 / 16])), "rate", by, n_boot=500)
+    assert mixed["ci_seeds_method"][0] == "t"  # not unanimous: the configured method
+    assert stats.across_seeds(t.drop("n_questions"), "rate", by, n_boot=500)["ci_seeds_method"][0] == "t"
+
+
+def test_coverage_over_seeds_near_zero_holds_with_the_exact_interval():
+    """A rate near 0 over 3 seeds x 8 questions x 2 samples: often every seed's samples are all 0, where t alone gave
+    [0, 0] and covered ~0.73 (session 31); with the exact interval it holds."""
+    d = coverage.Design(n_seeds=3, n_questions=8, n_samples=2, rate_untriggered=0.02)
+    cov = coverage.coverage([d], replicates=200, n_boot=200, seed=5, intervals=("expanded",))
+    row = cov.filter((pl.col("interval") == "seeds_t") & (pl.col("quantity") == "rate_untriggered")).row(0, named=True)
+    assert row["coverage_hi"] >= 0.95 and row["coverage"] >= 0.9
+
+
 def test_coverage_shows_the_bootstrap_over_three_seeds_fails_and_the_t_interval_holds():
     """The instrument can fail: on labels simulated from a known model and run through the stats stage's own code,
     the percentile bootstrap over 3 seeds holds the seed population's mean ~75 % of the time (it cannot leave the
