@@ -17,6 +17,20 @@ def test_shipped_configs_valid(name):
     assert cfg["train"]["rank"] >= 1 and cfg["eval"]["temperature"] == 1.0
 
 
+@pytest.mark.parametrize("name", sorted(str(p.relative_to(ROOT)) for p in (ROOT / "config").glob("*.yaml")))
+def test_every_shipped_overlay_validates_as_the_workflow_layers_it(name, monkeypatch):
+    """Each config/*.yaml over config/config.yaml, its `extends` bases first (as workflow/rules/common.smk merges
+    them): a GPU overlay with a misspelt key or a bad value fails here, not on the lent machine."""
+    from snakemake.utils import update_config
+
+    monkeypatch.chdir(ROOT)  # `extends` paths are relative to the working directory, as --configfile paths are
+    layered = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+    for f in config.extends_chain(name):
+        update_config(layered, yaml.safe_load(f.read_text()) or {})
+    cfg = config.validate(layered, source=name)
+    assert cfg["eval"]["temperature"] == 1.0 and cfg["sweep"]["seed"]
+
+
 def test_paper_defaults():
     cfg = config.load(ROOT / "config/paper.yaml")
     assert cfg["model"]["id"] == "meta-llama/Llama-3.1-8B-Instruct"
