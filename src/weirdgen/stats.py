@@ -267,7 +267,8 @@ def across_seeds(table: pl.DataFrame, value: str, by: list[str], n_boot: int = 1
     cut to the value's range (``BOUNDS``); ``bootstrap``, the percentile bootstrap resampling seeds. Both are always
     written (``*_seeds_t``, ``*_seeds_boot``). With a few seeds the bootstrap cannot cover: its resampled means lie
     between the seeds' min and max, which hold the mean of the seed population 50 % of the time at 2 seeds and 75 % at
-    3 (measured with the product's own tables: ``weirdgen.coverage``, docs/statistics.md).
+    3 (measured with the product's own tables: ``weirdgen.coverage``, docs/statistics.md). A rate (or gap) whose seeds
+    all sit at 0 or 1, where both would be [0, 0], gets ``exact_over_seeds`` instead (``ci_seeds_method: exact``).
 
     ``by`` must hold every sweep axis but the seed (``sweep.group_columns()``): other axes are never pooled."""
     if method not in SEEDS_CI_METHODS:
