@@ -277,8 +277,10 @@ def loss_curve(log: pl.DataFrame, out: Path | str, title: str) -> None:
 def _seeds_ci_name(table: pl.DataFrame | None) -> str:
     """How a table's CI over seeds was made (``stats.seeds_ci``; tables written before it: the percentile bootstrap;
     rows whose seeds all agree at 0 or 1 say ``exact`` and do not name the table's method)."""
-    names = (table["ci_seeds_method"].drop_nulls().filter(table["ci_seeds_method"].drop_nulls() != "exact")
-             if table is not None and "ci_seeds_method" in table.columns else [])
+    if table is None or "ci_seeds_method" not in table.columns:
+        return "bootstrap"
+    names = table["ci_seeds_method"].drop_nulls()
+    names = names.filter(names != "exact")
     return str(names[0]) if len(names) else "bootstrap"
 
 

@@ -72,14 +72,36 @@ def interval_of(dist: np.ndarray, ci: float, units: int, interval: str,
     return _q(dist[np.isfinite(dist)], ci, units, interval)
 
 
-def exact_if_unanimous(v: np.ndarray, units: int, ci: float) -> tuple[float, float] | None:
-    """Clopper-Pearson's exact interval where every 0/1 value agrees (the bootstrap then collapses to a point):
-    [0, 1 - a^(1/n)] for all 0, [a^(1/n), 1] for all 1, a = (1 - ci) / 2, over ``units`` independent units; None
-    otherwise. 0 of 12 samples gives [0, 0.265], not [0, 0]."""
-    if len(v) == 0 or units < 1 or not np.isin(v, (0.0, 1.0)).all() or 0 < v.sum() < len(v):
+def exact_at_bound(p: float, units: int, ci: float) -> tuple[float, float] | None:
+    """Clopper-Pearson's exact interval for a proportion observed at 0 or 1 over ``units`` independent units:
+    [0, 1 - a^(1/n)] at 0, [a^(1/n), 1] at 1, a = (1 - ci) / 2; None for any other ``p`` or no units."""
+    if units < 1 or p not in (0.0, 1.0):
         return None
     bound = ((1 - ci) / 2) ** (1 / units)
-    return (0.0, 1 - bound) if v.sum() == 0 else (bound, 1.0)
+    return (0.0, 1 - bound) if p == 0.0 else (bound, 1.0)
+
+
+def newcombe_at_bounds(p1: float, p0: float, units: int, ci: float) -> tuple[float, float] | None:
+    """Newcombe's hybrid interval for p1 - p0 (Statistics in Medicine 17, 1998, method 10) where both proportions
+    sit at 0 or 1, built on each one's ``exact_at_bound`` interval; None otherwise. 0/350 against 0/350 gives
+    [-0.0105, +0.0105], not [0, 0]."""
+    e1, e0 = exact_at_bound(p1, units, ci), exact_at_bound(p0, units, ci)
+    if e1 is None or e0 is None:
+        return None
+    d = p1 - p0
+    return d - math.hypot(p1 - e1[0], e0[1] - p0), d + math.hypot(e1[1] - p1, p0 - e0[0])
+
+
+def _unanimous(v: np.ndarray) -> float | None:
+    """The value every element of ``v`` shares, or None (also for an empty array)."""
+    return float(v[0]) if len(v) and (v == v[0]).all() else None
+
+
+def exact_if_unanimous(v: np.ndarray, units: int, ci: float) -> tuple[float, float] | None:
+    """Clopper-Pearson's exact interval where every 0/1 value agrees (the bootstrap then collapses to a point), over
+    ``units`` independent units (``exact_at_bound``); None otherwise. 0 of 12 samples gives [0, 0.265], not [0, 0]."""
+    p = _unanimous(v)
+    return None if p is None else exact_at_bound(p, units, ci)
 
 
 def boot_samples(v: np.ndarray, n_boot: int, rng: np.random.Generator, chunk: int = 2000) -> np.ndarray:
@@ -126,15 +148,9 @@ def paired_gap(s1: np.ndarray, n1: np.ndarray, s0: np.ndarray, n0: np.ndarray, n
 
 def exact_gap_if_unanimous(v1: np.ndarray, v0: np.ndarray, units: int, ci: float) -> tuple[float, float] | None:
     """Where both arms' 0/1 values are unanimous (the bootstrap of their difference is then a point, e.g. 0/350
-    against 0/350), Newcombe's hybrid interval for a difference of proportions (Statistics in Medicine 17, 1998,
-    method 10) built on each arm's Clopper-Pearson interval over ``units``; None otherwise. 0/350 against 0/350 gives
-    [-0.0105, +0.0105], not [0, 0]."""
-    e1, e0 = exact_if_unanimous(v1, units, ci), exact_if_unanimous(v0, units, ci)
-    if e1 is None or e0 is None:
-        return None
-    p1, p0 = float(v1.mean()), float(v0.mean())
-    d = p1 - p0
-    return d - math.hypot(p1 - e1[0], e0[1] - p0), d + math.hypot(e1[1] - p1, p0 - e0[0])
+    against 0/350), ``newcombe_at_bounds`` over ``units``; None otherwise."""
+    p1, p0 = _unanimous(v1), _unanimous(v0)
+    return None if p1 is None or p0 is None else newcombe_at_bounds(p1, p0, units, ci)
 
 
 def rates(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: int = 0,
@@ -246,17 +262,14 @@ def exact_over_seeds(part: pl.DataFrame, value: str, ci: float) -> tuple[float, 
     near 0 in 0.73 of simulated runs (3 seeds x 8 questions x 2 samples, rate 0.02) and 0.82 (5 x 8 x 10, rate
     0.003); with this interval 0.97 and 1.00 (units: the samples pooled covered 0.94-0.99, the seeds alone gave
     intervals 2-7x wider; session 31, docs/statistics.md)."""
-    if "n_questions" not in part.columns:
+    if "n_questions" not in part.columns or value not in ("rate", "gap"):
         return None
     units = int(part["n_questions"].sum())
     if value == "rate":
-        v = part["rate"].to_numpy().astype(float)
-        return exact_if_unanimous(np.full(units, v[0]), units, ci) if (v == v[0]).all() else None
-    if value == "gap":
-        v1, v0 = (part[c].to_numpy().astype(float) for c in ("rate_triggered", "rate_untriggered"))
-        if (v1 == v1[0]).all() and (v0 == v0[0]).all():
-            return exact_gap_if_unanimous(np.full(units, v1[0]), np.full(units, v0[0]), units, ci)
-    return None
+        p = _unanimous(part["rate"].to_numpy().astype(float))
+        return None if p is None else exact_at_bound(p, units, ci)
+    p1, p0 = (_unanimous(part[c].to_numpy().astype(float)) for c in ("rate_triggered", "rate_untriggered"))
+    return None if p1 is None or p0 is None else newcombe_at_bounds(p1, p0, units, ci)
 
 
 def across_seeds(table: pl.DataFrame, value: str, by: list[str], n_boot: int = 10000, ci: float = 0.95,
@@ -371,12 +384,12 @@ def placebo(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: i
             dist, point = {}, {}
             exact: dict[str, tuple[float, float] | None] = {}
             for s, (sp, qs, (s0, n0)) in per_set.items():
-                s1, n1 = _cluster_arrays(sp.filter(pl.col("condition") == cond), metric, qs)
+                on = sp.filter(pl.col("condition") == cond)
+                s1, n1 = _cluster_arrays(on, metric, qs)
                 dist[s] = paired_gap(s1, n1, s0, n0, n_boot, rng)
                 point[s] = s1.sum() / n1.sum() - s0.sum() / n0.sum() if n1.sum() else float("nan")
                 exact[s] = exact_gap_if_unanimous(
-                    sp.filter(pl.col("condition") == cond)[metric].to_numpy(),
-                    sp.filter(pl.col("condition") == UNTRIGGERED)[metric].to_numpy(), len(qs), ci)
+                    on[metric].to_numpy(), sp.filter(pl.col("condition") == UNTRIGGERED)[metric].to_numpy(), len(qs), ci)
             did = dist[target] - dist[control]
             row = {**dict(zip(MODEL_COLS, key)), "metric": metric, "condition": cond}
             k = {s: len(qs) for s, (_, qs, _) in per_set.items()}
