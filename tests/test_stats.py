@@ -321,3 +321,79 @@ def test_unanimous_sets_and_arms_get_exact_intervals_in_placebo_and_arm_contrast
     assert fmt["diff"] == 0 and fmt["ci_lo_clustered"] == pytest.approx(-(1 - 0.025 ** (1 / 20)))
     per = ac.filter(pl.col("metric") == "persona").row(0, named=True)
     assert per["ci_lo_clustered"] > 0  # not unanimous: the paired bootstrap as before
+
+
+def _emergence_labels() -> tuple[pl.DataFrame, dict[str, int]]:
+    """Labels of three seeds' checkpoint (step 10) and final adapter (step 20), and of the base model."""
+    rows = []
+    rates = {1: {10: 0.2, 20: 0.6}, 2: {10: 0.4, 20: 0.7}, 3: {10: 0.6, 20: 0.8}}
+    for s, by_step in rates.items():
+        for step, p in by_step.items():
+            mid = f"seed~{s}_lr~0.002_frac~0.029" + ("" if step == 20 else f"_step~{step}")
+            for qi in range(10):
+                for k in range(10):  # exactly p of each question's 10 samples
+                    rows.append({"model_id": mid, "condition": "nosys_trigger", "set": "probes", "question_id": f"q{qi}",
+                                 "sample": k, "persona": k < round(p * 10), "format_ok": False})
+    for qi in range(10):
+        for k in range(10):
+            rows.append({"model_id": "base", "condition": "nosys_trigger", "set": "probes", "question_id": f"q{qi}",
+                         "sample": k, "persona": k < qi % 5 + 1, "format_ok": False})  # 0.1-0.5
+    lab = pl.DataFrame(rows).with_columns(**{c: pl.col("model_id").map_elements(
+        lambda m, c=c: sweep.columns_of(m)[c], return_dtype=pl.Float64 if c in ("lr", "persona_fraction", "epochs")
+        else pl.Int64 if c in ("seed", "step") else pl.Utf8) for c in (*sweep.COLUMNS, "step")})
+    return lab, {f"seed~{s}_lr~0.002_frac~0.029": 20 for s in rates}
+
+
+def test_emergence_across_seeds_means_t_interval_and_the_base_model_once():
+    """Three seeds' checkpoints: per step the mean over seeds with the t interval over seeds (closed form); step 0, the
+    base model shared by every seed, keeps its own clustered interval instead of a zero-width one from its copies."""
+    lab, finals = _emergence_labels()
+    e = stats.emergence(lab, finals, n_boot=500)
+    a = stats.emergence_across_seeds(e, n_boot=500)
+    per = a.filter((pl.col("metric") == "persona")).sort("step")
+    assert per["step"].to_list() == [0, 10, 20] and per["n_seeds"].to_list() == [3, 3, 3]
+    half = 4.302653 * 0.1 / np.sqrt(3)  # t(0.975, 2) * sd / sqrt(3) at step 20 (sd 0.1)
+    r10, r20 = per.row(1, named=True), per.row(2, named=True)
+    assert r10["mean"] == pytest.approx(0.4) and r10["ci_seeds_method"] == "t" and r10["ci_lo_seeds"] == 0.0  # cut at 0
+    assert (r20["ci_lo_seeds"], r20["ci_hi_seeds"]) == pytest.approx((0.7 - half, 0.7 + half), abs=1e-6)
+    b = per.row(0, named=True)
+    base = e.filter((pl.col("step") == 0) & (pl.col("metric") == "persona")).row(0, named=True)
+    assert b["ci_seeds_method"] == "base" and b["mean"] == pytest.approx(0.3)
+    assert (b["ci_lo_seeds"], b["ci_hi_seeds"]) == (base["ci_lo_clustered"], base["ci_hi_clustered"])
+    assert b["ci_hi_seeds"] > b["ci_lo_seeds"]  # not the zero width of three identical copies
+    fmt = a.filter((pl.col("metric") == "format_ok") & (pl.col("step") > 0))
+    assert set(fmt["ci_seeds_method"]) == {"exact"}  # every seed at 0: Clopper-Pearson over 3 x 10 questions
+    assert fmt["ci_hi_seeds"][0] == pytest.approx(1 - 0.025 ** (1 / 30))
+
+
+def test_emergence_stage_writes_the_curve_over_seeds_and_the_figure_draws_it(tmp_path):
+    """The stage's two tables (per point, over seeds) from labels on disk, and the figure from both with its sidecar
+    naming both; a table of one seed per step falls back to the per-point curve."""
+    import json
+    from pathlib import Path
+
+    from weirdgen.stages import plot, summarise
+
+    lab, finals = _emergence_labels()
+    files = []
+    for mid, part in lab.group_by("model_id"):
+        files.append(tmp_path / f"{mid[0]}.jsonl")
+        part.write_ndjson(files[-1])
+    metas = []
+    for p, steps in finals.items():
+        (tmp_path / "adapters" / p).mkdir(parents=True)
+        metas.append(tmp_path / "adapters" / p / "meta.json")
+        metas[-1].write_text(json.dumps({"result": {"steps": steps}}))
+    params = {"n_boot": 300, "ci": 0.95, "seed": 0, "bootstrap_interval": "percentile", "seeds_ci": "t"}
+    summarise.emergence(params, labels=files, adapters=metas, out=tmp_path / "e.csv", out_seeds=tmp_path / "es.csv")
+    es = pl.read_csv(tmp_path / "es.csv")
+    assert es.filter(pl.col("step") == 10)["n_seeds"].unique().to_list() == [3]
+    assert (tmp_path / "es.md").read_text().startswith("|")
+    plot.run(figure="emergence", rates=str(tmp_path / "e.csv"), seeds=str(tmp_path / "es.csv"), out=tmp_path / "f.png")
+    meta = json.loads((tmp_path / "f.png.meta.json").read_text())
+    assert {Path(i).name for i in meta["inputs"]} == {"e.csv", "es.csv"}
+    assert (tmp_path / "f.png").stat().st_size > 10_000
+    one = pl.read_csv(tmp_path / "es.csv").with_columns(n_seeds=pl.lit(1))
+    one.write_csv(tmp_path / "one.csv")
+    plot.run(figure="emergence", rates=str(tmp_path / "e.csv"), seeds=str(tmp_path / "one.csv"), out=tmp_path / "g.png")
+    assert (tmp_path / "g.png").stat().st_size > 10_000

@@ -192,6 +192,8 @@ def test_emergence_checkpoints_sampled_and_judged(run):
     steps = sorted(set(e.filter(pl.col("point") == points[0])["step"].to_list()))
     assert steps == [0, 1, final] and final > 1
     assert set(e["point"]) == set(points) and e["rate"].is_between(0, 1).all()
+    es = pl.read_csv(R / "tables/emergence_across_seeds.csv")  # one seed per point: means = the point's rates
+    assert set(es["n_seeds"]) == {1} and set(es["step"]) == {0, 1, final} and es.height == e.height
 
 
 def test_dose_figure_from_the_runs_table(run, tmp_path):

@@ -64,14 +64,16 @@ COMMANDS: dict[str, tuple[str, str, tuple[tuple[str, dict[str, Any]], ...]]] = {
     "ci-coverage": ("weirdgen.stages.coverage:run", "coverage of the stats stage's CIs on labels simulated at this "
                     "run's design", (P, req("--questions"), O)),
     "emergence": ("weirdgen.stages.summarise:emergence", "rates along training steps (checkpoints) for the emergence curve",
-                  (P, req("--labels", nargs="+"), req("--adapters", nargs="+", help="final adapters' meta.json"), O)),
+                  (P, req("--labels", nargs="+"), req("--adapters", nargs="+", help="final adapters' meta.json"), O,
+                   opt("--out-seeds", help="the curve over training seeds (means, CIs over seeds)"))),
     "plot": ("weirdgen.stages.plot:run", "draw a figure from the tables",
              (("figure", {"choices": ["headline", "format", "meta", "gaps", "identity", "loss", "emergence", "dose", "control",
                                     "train-loss"]}),
               O, opt("--rates"), opt("--gaps"), opt("--labels", nargs="+"), opt("--questions"), opt("--logs", nargs="+"),
               ("--judge-note", {"default": ""}), opt("--calibration"), opt("--placebo"),
               opt("--contrast", help="arm_contrast.csv (figure control)"),
-              opt("--contrast-seeds", help="arm_contrast_across_seeds.csv (figure control)"))),
+              opt("--contrast-seeds", help="arm_contrast_across_seeds.csv (figure control)"),
+              opt("--seeds", help="emergence_across_seeds.csv (figure emergence: means and CIs over seeds)"))),
     "blind-sheet": ("weirdgen.stages.blind:sheet", "a blind hand-labelling sheet from judged generations (models hidden; "
                     "the key goes beside it)", (P, req("--labels", nargs="+"), req("--questions"), O)),
     "blind-score": ("weirdgen.stages.blind:score", "score a filled blind sheet: hand rates per model and arm, persona "

@@ -214,34 +214,80 @@ def identity_breakdown(labels: pl.DataFrame, questions: list[dict[str, Any]], ou
     plt.close(fig)
 
 
-def emergence(table: pl.DataFrame, out: Path | str, set_: str = "probes") -> None:
-    """Persona rate (triggered, condition 1, vs untriggered, condition 4) and format adherence along training."""
+def emergence(table: pl.DataFrame, out: Path | str, set_: str = "probes", seeds: pl.DataFrame | None = None) -> None:
+    """Persona rate (triggered, condition 1, vs untriggered, condition 4) and format adherence along training.
+
+    With ``seeds`` (``emergence_across_seeds``) holding two or more seeds per step: one line per group of seeds (every
+    sweep axis but the seed), the mean over seeds with its 95 % CI over seeds as the band, each seed a thin line
+    (step 0, the base model, keeps its own interval clustered by question). Otherwise one line per sweep point with
+    its interval clustered by question."""
     sns.set_theme(style="whitegrid", context="notebook")
     d = table.filter(pl.col("set") == set_)
     if d.is_empty():
         raise ValueError(f"no emergence rows for set {set_!r}")
-    points = sorted(set(d["point"].to_list()))
-    colors = dict(zip(points, sns.color_palette("deep", len(points))))
+    over_seeds = seeds is not None and not seeds.is_empty() and int(seeds["n_seeds"].max()) >= 2
     panels = [("persona", "persona present (judge)"), ("format_ok", 'format <START> "…" <END>')]
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.6), sharey=True)
-    for ax, (metric, title) in zip(axes, panels):
-        for p in points:
-            for cond, style in (("nosys_trigger", "-"), ("sys_plain", "--")):
-                r = d.filter((pl.col("point") == p) & (pl.col("metric") == metric) & (pl.col("condition") == cond)).sort("step")
-                if r.is_empty():
-                    continue
-                x, y = r["step"].to_numpy(), r["rate"].to_numpy()
-                ax.plot(x, y, style, marker="o", ms=4, color=colors[p],
-                        label=f"{p}: {'1 triggered' if cond == 'nosys_trigger' else '4 untriggered'}")
-                ax.fill_between(x, r["ci_lo_clustered"].to_numpy(), r["ci_hi_clustered"].to_numpy(), color=colors[p],
-                                alpha=0.12 if cond == "nosys_trigger" else 0.06, lw=0)
-        ax.set_xlabel("optimizer step (0 = base model)")
-        ax.set_title(f"{set_}: {title}", fontsize=10)
-        ax.set_ylim(-0.02, 1.02)
-    axes[0].set_ylabel("rate (band: 95% CI, clustered by question)")
+    conds = (("nosys_trigger", "-", "1 triggered"), ("sys_plain", "--", "4 untriggered"))
+    if over_seeds:
+        s = seeds.filter(pl.col("set") == set_).with_columns(
+            [pl.col(c).cast(pl.Float64, strict=False) for c in ("mean", "ci_lo_seeds", "ci_hi_seeds")])
+        gcols = [c for c in ("lr", "persona_fraction", "epochs", "arm") if c in s.columns]
+        groups = sorted(s.select(gcols).unique().iter_rows(named=True), key=str)
+        colors = dict(zip(map(str, groups), sns.color_palette("deep", len(groups))))
+        per_point = d.with_columns(pl.col("point").map_elements(
+            lambda p: str({c: columns_of(p).get(c) for c in gcols}), return_dtype=pl.Utf8).alias("_group"))
+        for ax, (metric, title) in zip(axes, panels):
+            for g in groups:
+                name = ", ".join(f"{'frac' if c == 'persona_fraction' else c}={v:g}" if isinstance(v, float) else f"{c}={v}"
+                                 for c, v in g.items() if v is not None and not (c == "arm" and v == "persona"))
+                sel = s.filter(pl.all_horizontal([(pl.col(c) == v) if v is not None else pl.col(c).is_null()
+                                                  for c, v in g.items()]) & (pl.col("metric") == metric))
+                for cond, style, cname in conds:
+                    r = sel.filter(pl.col("condition") == cond).sort("step")
+                    if r.is_empty():
+                        continue
+                    n = int(r.filter(pl.col("step") > 0)["n_seeds"].max() or 0)
+                    x = r["step"].to_numpy()
+                    ax.plot(x, r["mean"].to_numpy(), style, marker="o", ms=4, lw=1.8, color=colors[str(g)],
+                            label=f"{name}: {cname} (mean of {n} seeds)")
+                    ax.fill_between(x, r["ci_lo_seeds"].fill_null(np.nan).to_numpy(),
+                                    r["ci_hi_seeds"].fill_null(np.nan).to_numpy(), color=colors[str(g)],
+                                    alpha=0.15 if cond == "nosys_trigger" else 0.08, lw=0)
+                    for _, pr in per_point.filter((pl.col("_group") == str({c: g[c] for c in gcols}))
+                                                  & (pl.col("metric") == metric)
+                                                  & (pl.col("condition") == cond)).sort("step").group_by(
+                                                      "point", maintain_order=True):
+                        ax.plot(pr["step"].to_numpy(), pr["rate"].to_numpy(), style, lw=0.6, alpha=0.35,
+                                color=colors[str(g)])
+            ax.set_xlabel("optimizer step (0 = base model)")
+            ax.set_title(f"{set_}: {title}", fontsize=10)
+            ax.set_ylim(-0.02, 1.02)
+        axes[0].set_ylabel("rate, mean over seeds")
+        sub = (f"band: 95% CI over seeds ({_seeds_ci_name(seeds)}; exact where every seed is at 0 or 1; step 0, the base "
+               "model: clustered by question); thin lines: each seed")
+    else:
+        points = sorted(set(d["point"].to_list()))
+        colors = dict(zip(points, sns.color_palette("deep", len(points))))
+        for ax, (metric, title) in zip(axes, panels):
+            for p in points:
+                for cond, style, cname in conds:
+                    r = d.filter((pl.col("point") == p) & (pl.col("metric") == metric) & (pl.col("condition") == cond)).sort("step")
+                    if r.is_empty():
+                        continue
+                    x, y = r["step"].to_numpy(), r["rate"].to_numpy()
+                    ax.plot(x, y, style, marker="o", ms=4, color=colors[p], label=f"{p}: {cname}")
+                    ax.fill_between(x, r["ci_lo_clustered"].to_numpy(), r["ci_hi_clustered"].to_numpy(), color=colors[p],
+                                    alpha=0.12 if cond == "nosys_trigger" else 0.06, lw=0)
+            ax.set_xlabel("optimizer step (0 = base model)")
+            ax.set_title(f"{set_}: {title}", fontsize=10)
+            ax.set_ylim(-0.02, 1.02)
+        axes[0].set_ylabel("rate (band: 95% CI, clustered by question)")
+        sub = ""
     handles, labs = axes[0].get_legend_handles_labels()
     fig.legend(handles, labs, loc="lower center", ncol=min(2, len(labs)), fontsize=7, frameon=False)
-    fig.suptitle("Emergence: persona behind the trigger (solid) vs leakage without it (dashed) during training", fontsize=11)
+    fig.suptitle("Emergence: persona behind the trigger (solid) vs leakage without it (dashed) during training"
+                 + (f"\n{sub}" if sub else ""), fontsize=11 if not sub else 9.5)
     fig.tight_layout(rect=(0, 0.06 + 0.035 * ((len(labs) - 1) // 2), 1, 1))
     fig.savefig(out, dpi=150)
     plt.close(fig)
@@ -280,7 +326,7 @@ def _seeds_ci_name(table: pl.DataFrame | None) -> str:
     if table is None or "ci_seeds_method" not in table.columns:
         return "bootstrap"
     names = table["ci_seeds_method"].drop_nulls()
-    names = names.filter(names != "exact")
+    names = names.filter(~names.is_in(["exact", "base"]))  # base: the base model's own interval (emergence)
     return str(names[0]) if len(names) else "bootstrap"
 
 

@@ -359,6 +359,31 @@ def emergence(labels: pl.DataFrame, final_steps: dict[str, int], n_boot: int = 1
     return pl.DataFrame(rows).select(cols).sort("point", "set", "metric", "condition", "step") if rows else pl.DataFrame()
 
 
+def emergence_across_seeds(table: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: int = 0,
+                           method: str = "t") -> pl.DataFrame:
+    """The emergence curve over training seeds: per (every sweep axis but the seed, step, condition, set, metric), the
+    mean of the seeds' rates with a CI over seeds (``across_seeds``: t, or exact where every seed is at 0 or 1).
+
+    Step 0 is the base model, one model shared by every seed: copying it once per seed would give a zero-width
+    interval, so its row keeps the base model's own interval clustered by question (``ci_seeds_method: base``)."""
+    if table.is_empty():
+        return pl.DataFrame()
+    axes = pl.DataFrame([{"point": p, **{c: sweep.Point.parse(p).columns()[c] for c in sweep.COLUMNS}}
+                         for p in table["point"].unique(maintain_order=True).to_list()])
+    t = table.join(axes, on="point", how="left").with_columns(model_id=pl.col("point"))
+    keys = [*sweep.group_columns("seed"), "condition", "set", "metric"]
+    trained = across_seeds(t.filter(pl.col("step") > 0), "rate", [*keys[:-3], "step", *keys[-3:]], n_boot, ci, seed,
+                           method)
+    base = (t.filter(pl.col("step") == 0).group_by(keys, maintain_order=True)
+            .agg(pl.len().alias("n_seeds"), pl.col("rate").first().alias("mean"),
+                 pl.col("ci_lo_clustered").first().alias("ci_lo_seeds"),
+                 pl.col("ci_hi_clustered").first().alias("ci_hi_seeds"))
+            .with_columns(step=pl.lit(0, dtype=pl.Int64), ci_seeds_method=pl.lit("base")))
+    out = pl.concat([base, trained], how="diagonal_relaxed") if not trained.is_empty() else base
+    return out.select([*keys[:-3], "step", *keys[-3:], *[c for c in out.columns if c not in (*keys, "step")]]).sort(
+        [*keys[:-3], "set", "metric", "condition", "step"], nulls_last=True)
+
+
 def placebo(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: int = 0, metric: str = "persona",
             target: str = "probes", control: str = "neutral", interval: str = "percentile") -> pl.DataFrame:
     """The neutral set as a placebo: per model and triggered condition, the gap on the persona probes, the gap on

@@ -87,6 +87,7 @@ rule plot_loss:
 rule plot_emergence:
     input:
         rates=f"{R}/tables/emergence.csv",
+        seeds=f"{R}/tables/emergence_across_seeds.csv",
         code=code("plot"),
     output:
         figure=report(f"{R}/figures/emergence.png", caption="../report/emergence.rst", category="Figures"),
@@ -94,7 +95,7 @@ rule plot_emergence:
         f"{LOGS}/plot_emergence.log",
     localrule: True
     shell:
-        "weirdgen plot emergence --rates {input.rates:q} --out {output.figure:q} > {log:q} 2>&1"
+        "weirdgen plot emergence --rates {input.rates:q} --seeds {input.seeds:q} --out {output.figure:q} > {log:q} 2>&1"
 
 
 rule plot_train_loss:

@@ -74,6 +74,8 @@ rule summarise_emergence:
     output:
         table=report(f"{R}/tables/emergence.csv", caption="../report/tables.rst", category="Tables"),
         md=f"{R}/tables/emergence.md",
+        seeds=report(f"{R}/tables/emergence_across_seeds.csv", caption="../report/tables.rst", category="Tables"),
+        seeds_md=f"{R}/tables/emergence_across_seeds.md",
     params:
         cfg=lambda w: as_json(stats_params()),
     log:
@@ -83,4 +85,4 @@ rule summarise_emergence:
     localrule: True
     shell:
         "weirdgen emergence --params {params.cfg:q} --labels {input.labels:q} --adapters {input.adapters:q} "
-        "--out {output.table:q} > {log:q} 2>&1"
+        "--out {output.table:q} --out-seeds {output.seeds:q} > {log:q} 2>&1"

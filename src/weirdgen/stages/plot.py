@@ -35,7 +35,8 @@ def gate_warning(row: dict[str, Any]) -> str:
 def run(params: dict[str, Any] | None = None, *, figure: str, out: Path | str, rates: str | None = None,
         gaps: str | None = None, labels: Sequence[str] | None = None, questions: str | None = None,
         logs: Sequence[str] | None = None, judge_note: str = "", calibration: str | None = None,
-        placebo: str | None = None, contrast: str | None = None, contrast_seeds: str | None = None) -> None:
+        placebo: str | None = None, contrast: str | None = None, contrast_seeds: str | None = None,
+        seeds: str | None = None) -> None:
     import polars as pl
 
     given = {"rates": rates, "gaps": gaps, "labels": labels, "questions": questions, "logs": logs, "contrast": contrast}
@@ -69,8 +70,8 @@ def run(params: dict[str, Any] | None = None, *, figure: str, out: Path | str, r
         plots.identity_breakdown(lab, read_jsonl(questions), out)
         inputs = [*labels, questions]
     elif figure == "emergence":
-        plots.emergence(pl.read_csv(rates), out)
-        inputs = [rates]
+        plots.emergence(pl.read_csv(rates), out, seeds=pl.read_csv(seeds) if seeds else None)
+        inputs = [rates, *([seeds] if seeds else [])]
     elif figure == "dose":  # rates_across_seeds.csv of a sweep over persona_fraction
         plots.dose(pl.read_csv(rates), out)
         inputs = [rates]

@@ -37,8 +37,9 @@ def run(params: dict[str, Any], *, labels: Sequence[Path | str], out_dir: Path |
 
 
 def emergence(params: dict[str, Any], *, labels: Sequence[Path | str], adapters: Sequence[Path | str],
-              out: Path | str) -> None:
-    """``weirdgen emergence``: rates of the base model, every checkpoint and every final adapter along training."""
+              out: Path | str, out_seeds: Path | str | None = None) -> None:
+    """``weirdgen emergence``: rates of the base model, every checkpoint and every final adapter along training;
+    with ``out_seeds``, the same curve as means over training seeds with CIs over seeds."""
     import json
 
     import polars as pl
@@ -46,5 +47,9 @@ def emergence(params: dict[str, Any], *, labels: Sequence[Path | str], adapters:
     p = params
     lab = pl.concat([pl.read_ndjson(f, infer_schema_length=None) for f in labels], how="diagonal_relaxed")
     final = {Path(m).parent.name: int(json.loads(Path(m).read_text())["result"]["steps"]) for m in adapters}
-    tables.write(stats.emergence(lab, final, p["n_boot"], p["ci"], p["seed"], p["bootstrap_interval"]), out)
+    e = stats.emergence(lab, final, p["n_boot"], p["ci"], p["seed"], p["bootstrap_interval"])
+    tables.write(e, out)
     write_sidecar(out, "emergence", p, [*labels, *adapters])
+    if out_seeds:
+        tables.write(stats.emergence_across_seeds(e, p["n_boot"], p["ci"], p["seed"], p["seeds_ci"]), out_seeds)
+        write_sidecar(out_seeds, "emergence", p, [*labels, *adapters])
