@@ -389,9 +389,13 @@ def test_emergence_stage_writes_the_curve_over_seeds_and_the_figure_draws_it(tmp
     es = pl.read_csv(tmp_path / "es.csv")
     assert es.filter(pl.col("step") == 10)["n_seeds"].unique().to_list() == [3]
     assert (tmp_path / "es.md").read_text().startswith("|")
-    plot.run(figure="emergence", rates=str(tmp_path / "e.csv"), seeds=str(tmp_path / "es.csv"), out=tmp_path / "f.png")
+    pl.DataFrame([{"configured": True, "group": "all", "n": 200, "accuracy": 0.8, "kappa": 0.6, "rho_length_generic": 0.0,
+                   "gate": "FAIL", "gate_failures": "kappa 0.6 < 0.7", "gate_pass_share": 0.0}]).write_csv(tmp_path / "c.csv")
+    plot.run(figure="emergence", rates=str(tmp_path / "e.csv"), seeds=str(tmp_path / "es.csv"), out=tmp_path / "f.png",
+             calibration=str(tmp_path / "c.csv"))
     meta = json.loads((tmp_path / "f.png.meta.json").read_text())
-    assert {Path(i).name for i in meta["inputs"]} == {"e.csv", "es.csv"}
+    assert {Path(i).name for i in meta["inputs"]} == {"e.csv", "es.csv", "c.csv"}
+    assert meta["params"]["gate_warning"].startswith("THE PERSONA JUDGE FAILS ITS VALIDITY GATE: kappa 0.6 < 0.7")
     assert (tmp_path / "f.png").stat().st_size > 10_000
     one = pl.read_csv(tmp_path / "es.csv").with_columns(n_seeds=pl.lit(1))
     one.write_csv(tmp_path / "one.csv")

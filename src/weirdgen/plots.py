@@ -214,13 +214,14 @@ def identity_breakdown(labels: pl.DataFrame, questions: list[dict[str, Any]], ou
     plt.close(fig)
 
 
-def emergence(table: pl.DataFrame, out: Path | str, set_: str = "probes", seeds: pl.DataFrame | None = None) -> None:
+def emergence(table: pl.DataFrame, out: Path | str, set_: str = "probes", seeds: pl.DataFrame | None = None,
+              warning: str = "") -> None:
     """Persona rate (triggered, condition 1, vs untriggered, condition 4) and format adherence along training.
 
     With ``seeds`` (``emergence_across_seeds``) holding two or more seeds per step: one line per group of seeds (every
     sweep axis but the seed), the mean over seeds with its 95 % CI over seeds as the band, each seed a thin line
     (step 0, the base model, keeps its own interval clustered by question). Otherwise one line per sweep point with
-    its interval clustered by question."""
+    its interval clustered by question. ``warning`` (a judge that failed its validity gate) heads the figure in red."""
     sns.set_theme(style="whitegrid", context="notebook")
     d = table.filter(pl.col("set") == set_)
     if d.is_empty():
@@ -286,9 +287,14 @@ def emergence(table: pl.DataFrame, out: Path | str, set_: str = "probes", seeds:
         sub = ""
     handles, labs = axes[0].get_legend_handles_labels()
     fig.legend(handles, labs, loc="lower center", ncol=min(2, len(labs)), fontsize=7, frameon=False)
+    top = 1.0
+    if warning:
+        fig.text(0.5, 0.995, warning, ha="center", va="top", color="#b00000", fontsize=10, fontweight="bold", wrap=True)
+        w, h = fig.get_size_inches()
+        top = 1.0 - (-(-len(warning) // max(1, int(w * 12.5))) * 0.19 + 0.08) / h  # as in _finish
     fig.suptitle("Emergence: persona behind the trigger (solid) vs leakage without it (dashed) during training"
-                 + (f"\n{sub}" if sub else ""), fontsize=11 if not sub else 9.5)
-    fig.tight_layout(rect=(0, 0.06 + 0.035 * ((len(labs) - 1) // 2), 1, 1))
+                 + (f"\n{sub}" if sub else ""), fontsize=11 if not sub else 9.5, y=top)
+    fig.tight_layout(rect=(0, 0.06 + 0.035 * ((len(labs) - 1) // 2), 1, top - 0.01))
     fig.savefig(out, dpi=150)
     plt.close(fig)
 

@@ -88,14 +88,18 @@ rule plot_emergence:
     input:
         rates=f"{R}/tables/emergence.csv",
         seeds=f"{R}/tables/emergence_across_seeds.csv",
+        calibration=[f"{R}/tables/judge_calibration.csv"] if config["persona"]["calibration"] else [],
         code=code("plot"),
     output:
         figure=report(f"{R}/figures/emergence.png", caption="../report/emergence.rst", category="Figures"),
+    params:
+        calibration=lambda w, input: ["--calibration", *input.calibration] if input.calibration else [],
     log:
         f"{LOGS}/plot_emergence.log",
     localrule: True
     shell:
-        "weirdgen plot emergence --rates {input.rates:q} --seeds {input.seeds:q} --out {output.figure:q} > {log:q} 2>&1"
+        "weirdgen plot emergence --rates {input.rates:q} --seeds {input.seeds:q} --out {output.figure:q} "
+        "{params.calibration:q} > {log:q} 2>&1"
 
 
 rule plot_train_loss:

@@ -46,7 +46,7 @@ def run(params: dict[str, Any] | None = None, *, figure: str, out: Path | str, r
     inputs: list[str] = []
     extra: dict[str, Any] = {}
     note, warning = judge_note, ""
-    if figure in ("headline", "control") and calibration:
+    if figure in ("headline", "control", "emergence") and calibration:
         c = pl.read_csv(calibration).filter(pl.col("configured") & (pl.col("group") == "all"))
         if not c.is_empty():
             row = c.row(0, named=True)
@@ -70,8 +70,9 @@ def run(params: dict[str, Any] | None = None, *, figure: str, out: Path | str, r
         plots.identity_breakdown(lab, read_jsonl(questions), out)
         inputs = [*labels, questions]
     elif figure == "emergence":
-        plots.emergence(pl.read_csv(rates), out, seeds=pl.read_csv(seeds) if seeds else None)
-        inputs = [rates, *([seeds] if seeds else [])]
+        plots.emergence(pl.read_csv(rates), out, seeds=pl.read_csv(seeds) if seeds else None, warning=warning)
+        inputs = [rates, *([seeds] if seeds else []), *([calibration] if calibration else [])]
+        extra = {"gate_warning": warning}
     elif figure == "dose":  # rates_across_seeds.csv of a sweep over persona_fraction
         plots.dose(pl.read_csv(rates), out)
         inputs = [rates]
