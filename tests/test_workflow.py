@@ -217,6 +217,26 @@ def test_dose_figure_from_the_runs_table(run, tmp_path):
     assert "plot_dose" not in planned_jobs(wd, "config/tiny.yaml", "all")
 
 
+def test_dose_over_the_learning_rate_from_the_runs_table(run, tmp_path):
+    """The LR dose-response draws from the run's table (two LRs), refuses one LR, and `all` plans it from three LRs
+    on (with two, the headline shows both)."""
+    from weirdgen.stages import plot
+
+    wd, cfg, _ = run
+    t = pl.read_csv(wd / "results/tables/rates_across_seeds.csv")
+    assert t["lr"].n_unique() == 2
+    plot.run(figure="dose-lr", out=tmp_path / "lr.png", rates=str(wd / "results/tables/rates_across_seeds.csv"))
+    assert (tmp_path / "lr.png").stat().st_size > 10_000
+    t.filter(pl.col("lr") == t["lr"].min()).write_csv(tmp_path / "one.csv")
+    with pytest.raises(ValueError, match="at least two learning rates"):
+        plot.run(figure="dose-lr", out=tmp_path / "one.png", rates=str(tmp_path / "one.csv"))
+    c = json.loads(json.dumps(cfg))
+    c["sweep"]["lr"] = [0.001, 0.002, 0.004]
+    (wd / "config/dose_lr.yaml").write_text(yaml.safe_dump(c))
+    assert planned_jobs(wd, "config/dose_lr.yaml", "all").get("plot_dose_lr") == 1
+    assert "plot_dose_lr" not in planned_jobs(wd, "config/tiny.yaml", "all")
+
+
 def test_nothing_to_do_after_run(run):
     wd, _, _ = run
     assert planned_jobs(wd, "config/tiny.yaml") == {}

@@ -326,6 +326,11 @@ def loss_curve(log: pl.DataFrame, out: Path | str, title: str) -> None:
     plt.close(fig)
 
 
+# a dose axis: (its short name in a legend, its name on the x axis, its plural in an error)
+DOSE_AXES = {"persona_fraction": ("fraction", "persona fraction of the training mix", "persona fractions"),
+             "lr": ("LR", "learning rate", "learning rates")}
+
+
 def _seeds_ci_name(table: pl.DataFrame | None) -> str:
     """How a table's CI over seeds was made (``stats.seeds_ci``; tables written before it: the percentile bootstrap;
     rows whose seeds all agree at 0 or 1 say ``exact`` and do not name the table's method)."""
@@ -336,50 +341,54 @@ def _seeds_ci_name(table: pl.DataFrame | None) -> str:
     return str(names[0]) if len(names) else "bootstrap"
 
 
-def dose(table: pl.DataFrame, out: Path | str) -> None:
-    """Dose-response: rates against the persona fraction (log axis), one line per condition and learning rate,
-    whiskers = 95 % CI over seeds (``rates_across_seeds``). Panels: format adherence and persona on the probes, and
-    persona on the neutral set (the placebo: a persona effect of the training should not show there)."""
+def dose(table: pl.DataFrame, out: Path | str, axis: str = "persona_fraction") -> None:
+    """Dose-response: rates against the persona fraction (``axis="persona_fraction"``, one line per condition and
+    learning rate) or the learning rate (``axis="lr"``, one line per condition and fraction), log axis, whiskers = 95 %
+    CI over seeds (``rates_across_seeds``). Panels: format adherence and persona on the probes, and persona on the
+    neutral set (the placebo: a persona effect of the training should not show there)."""
+    if axis not in DOSE_AXES:
+        raise ValueError(f"a dose-response axis is one of {sorted(DOSE_AXES)}, not {axis!r}")
+    other = "lr" if axis == "persona_fraction" else "persona_fraction"
     sns.set_theme(style="whitegrid", context="notebook")
     panels = [("probes", "format_ok"), ("probes", "persona"), ("neutral", "persona")]
     # one seed per point leaves the CI columns empty (read back from CSV as strings)
     d = table.with_columns([pl.col(c).cast(pl.Float64, strict=False)
                             for c in ("persona_fraction", "lr", "mean", "ci_lo_seeds", "ci_hi_seeds")])
-    d = d.filter(pl.col("persona_fraction").is_not_null())
+    d = d.filter(pl.col(axis).is_not_null())
     if "arm" in d.columns:  # the dose-response of the persona arm (the control arm has its own figure)
         d = d.filter(pl.col("arm").is_null() | (pl.col("arm") == "persona"))
-    if d.select("persona_fraction").n_unique() < 2:
-        raise ValueError("a dose-response figure needs at least two persona fractions in the table")
+    if d.select(axis).n_unique() < 2:
+        raise ValueError(f"a dose-response figure needs at least two {DOSE_AXES[axis][2]} in the table")
     conds = [c.value for c in CONDITIONS if c.value in set(d["condition"].to_list())]
-    lrs = sorted(set(d["lr"].to_list()))
+    lines = sorted(set(d[other].to_list()))
     colors = dict(zip(conds, sns.color_palette("deep", len(conds))))
-    styles = dict(zip(lrs, ["-", "--", ":", "-."] * 4))
-    markers = dict(zip(lrs, ["s", "o", "^", "D"] * 4))
+    styles = dict(zip(lines, ["-", "--", ":", "-."] * 4))
+    markers = dict(zip(lines, ["s", "o", "^", "D"] * 4))
     fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 4.6), sharey=True, squeeze=False)
     for ax, (set_, metric) in zip(axes[0], panels):
         for cond in conds:
-            for lr in lrs:
+            for v in lines:
                 r = d.filter((pl.col("set") == set_) & (pl.col("metric") == metric) & (pl.col("condition") == cond)
-                             & (pl.col("lr") == lr)).sort("persona_fraction")
+                             & (pl.col(other) == v)).sort(axis)
                 if r.is_empty():
                     continue
-                x, y = r["persona_fraction"].to_numpy(), r["mean"].to_numpy()
+                x, y = r[axis].to_numpy(), r["mean"].to_numpy()
                 lo = r["ci_lo_seeds"].fill_null(np.nan).to_numpy()
                 hi = r["ci_hi_seeds"].fill_null(np.nan).to_numpy()
                 err = [np.nan_to_num(np.clip(y - lo, 0, None)), np.nan_to_num(np.clip(hi - y, 0, None))]
-                ax.errorbar(x, y, yerr=err, fmt=styles[lr], marker=markers[lr], ms=4, capsize=2, color=colors[cond],
-                            label=f"{COND_LABELS[cond].replace(chr(10), ' ')}, LR {lr:g}")
+                ax.errorbar(x, y, yerr=err, fmt=styles[v], marker=markers[v], ms=4, capsize=2, color=colors[cond],
+                            label=f"{COND_LABELS[cond].replace(chr(10), ' ')}, {DOSE_AXES[other][0]} {v:g}")
         ax.set_xscale("log")
-        fr = sorted(set(d["persona_fraction"].to_list()))
-        ax.set_xticks(fr, [f"{v:g}" for v in fr])
+        xs = sorted(set(d[axis].to_list()))
+        ax.set_xticks(xs, [f"{v:g}" for v in xs])
         ax.minorticks_off()
-        ax.set_xlabel("persona fraction of the training mix")
+        ax.set_xlabel(DOSE_AXES[axis][1])
         ax.set_title(f"{set_}: {TITLES[metric]}", fontsize=10)
         ax.set_ylim(-0.02, 1.02)
     axes[0][0].set_ylabel(f"mean over seeds (95% CI over seeds, {_seeds_ci_name(table)})")
     handles, labs = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labs, loc="lower center", ncol=min(4, len(labs)), fontsize=7, frameon=False)
-    fig.suptitle("Dose-response over the persona fraction", fontsize=11)
+    fig.suptitle(f"Dose-response over the {DOSE_AXES[axis][1]}", fontsize=11)
     fig.tight_layout(rect=(0, 0.05 + 0.035 * ((len(labs) - 1) // 4), 1, 1))
     fig.savefig(out, dpi=150)
     plt.close(fig)

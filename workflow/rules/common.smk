@@ -205,9 +205,11 @@ def headline_figure():
 def all_figures():
     """Every figure of a run: headline, format, meta, leakage gaps, identity breakdown, loss curves
     (+ the emergence curve when train.checkpoint_steps is set, the dose-response when the sweep has several
-    persona fractions, the control-arm contrast when sweep.arm has a control arm)."""
+    persona fractions, the dose-response over the learning rate when it has three or more (with two, the headline
+    shows both), the control-arm contrast when sweep.arm has a control arm)."""
     names = (["headline", "format", "meta", "gaps", "identity", "loss"] + (["emergence"] if CKPT_STEPS else [])
              + (["dose"] if len(set(config["sweep"]["persona_fraction"])) > 1 else [])
+             + (["dose_lr"] if len(set(config["sweep"]["lr"])) > 2 else [])
              + (["control"] if "control" in config["sweep"]["arm"] else []))
     return [f"{R}/figures/{name}.png" for name in names]
 

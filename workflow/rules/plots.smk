@@ -131,6 +131,20 @@ rule plot_dose:
         "weirdgen plot dose --rates {input.rates:q} --out {output.figure:q} > {log:q} 2>&1"
 
 
+rule plot_dose_lr:
+    """Dose-response over the learning rate (a sweep with three or more sweep.lr values)."""
+    input:
+        rates=f"{R}/tables/rates_across_seeds.csv",
+        code=code("plot"),
+    output:
+        figure=report(f"{R}/figures/dose_lr.png", caption="../report/dose_lr.rst", category="Figures"),
+    log:
+        f"{LOGS}/plot_dose_lr.log",
+    localrule: True
+    shell:
+        "weirdgen plot dose-lr --rates {input.rates:q} --out {output.figure:q} > {log:q} 2>&1"
+
+
 rule plot_control:
     """Persona arm vs the format-only control arm (sweep.arm: [persona, control]): the persona effect net of style."""
     input:

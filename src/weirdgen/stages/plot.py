@@ -11,9 +11,10 @@ from weirdgen.errors import UserError
 from weirdgen.jsonl import read_jsonl
 from weirdgen.provenance import write_sidecar
 
-FIGURES = ("headline", "format", "meta", "gaps", "identity", "loss", "emergence", "dose", "control", "train-loss")
+FIGURES = ("headline", "format", "meta", "gaps", "identity", "loss", "emergence", "dose", "dose-lr", "control",
+           "train-loss")
 NEEDS = {"headline": ["rates"], "format": ["rates"], "meta": ["rates"], "gaps": ["gaps"],
-         "identity": ["labels", "questions"], "loss": ["logs"], "emergence": ["rates"], "dose": ["rates"], "control": ["contrast"],
+         "identity": ["labels", "questions"], "loss": ["logs"], "emergence": ["rates"], "dose": ["rates"], "dose-lr": ["rates"], "control": ["contrast"],
          "train-loss": ["logs"]}
 
 
@@ -73,8 +74,8 @@ def run(params: dict[str, Any] | None = None, *, figure: str, out: Path | str, r
         plots.emergence(pl.read_csv(rates), out, seeds=pl.read_csv(seeds) if seeds else None, warning=warning)
         inputs = [rates, *([seeds] if seeds else []), *([calibration] if calibration else [])]
         extra = {"gate_warning": warning}
-    elif figure == "dose":  # rates_across_seeds.csv of a sweep over persona_fraction
-        plots.dose(pl.read_csv(rates), out)
+    elif figure in ("dose", "dose-lr"):  # rates_across_seeds.csv of a sweep over persona_fraction (or lr)
+        plots.dose(pl.read_csv(rates), out, axis="lr" if figure == "dose-lr" else "persona_fraction")
         inputs = [rates]
     elif figure == "control":  # arm_contrast.csv (+ arm_contrast_across_seeds.csv) of a sweep with a control arm
         plots.control(pl.read_csv(contrast), pl.read_csv(contrast_seeds) if contrast_seeds else None, out, note, warning)
