@@ -225,8 +225,13 @@ def test_dose_over_the_learning_rate_from_the_runs_table(run, tmp_path):
     wd, cfg, _ = run
     t = pl.read_csv(wd / "results/tables/rates_across_seeds.csv")
     assert t["lr"].n_unique() == 2
-    plot.run(figure="dose-lr", out=tmp_path / "lr.png", rates=str(wd / "results/tables/rates_across_seeds.csv"))
+    cal = wd / "results/tables/judge_calibration.csv"
+    plot.run(figure="dose-lr", out=tmp_path / "lr.png", rates=str(wd / "results/tables/rates_across_seeds.csv"),
+             calibration=str(cal))
     assert (tmp_path / "lr.png").stat().st_size > 10_000
+    row = pl.read_csv(cal).filter(pl.col("configured") & (pl.col("group") == "all")).row(0, named=True)
+    meta = json.loads((tmp_path / "lr.png.meta.json").read_text())  # the persona panels carry the judge's gate
+    assert meta["params"]["gate_warning"] == plot.gate_warning(row) and str(cal) in meta["inputs"]
     t.filter(pl.col("lr") == t["lr"].min()).write_csv(tmp_path / "one.csv")
     with pytest.raises(ValueError, match="at least two learning rates"):
         plot.run(figure="dose-lr", out=tmp_path / "one.png", rates=str(tmp_path / "one.csv"))

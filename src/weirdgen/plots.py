@@ -60,16 +60,22 @@ def _bars(ax: Any, d: pl.DataFrame, models: list[dict[str, Any]], labels: list[s
     ax.set_ylim(0, 1.02)
 
 
+def _warning_top(fig: Any, warning: str) -> float:
+    """Write ``warning`` (a judge that failed its gate) in red across the top of ``fig``; the figure height left
+    below it (1.0 without one), for the title's ``y`` and ``tight_layout``."""
+    if not warning:
+        return 1.0
+    fig.text(0.5, 0.995, warning, ha="center", va="top", color="#b00000", fontsize=10, fontweight="bold", wrap=True)
+    w, h = fig.get_size_inches()
+    lines = -(-len(warning) // max(1, int(w * 12.5)))  # wrapped lines at ~12.5 bold 10-pt characters per inch
+    return 1.0 - (lines * 0.19 + 0.08) / h
+
+
 def _finish(fig: Any, axes: Any, title: str, out: Path | str, ylabel: str, warning: str = "") -> None:
     axes[0][0].set_ylabel(ylabel)
     handles, labs = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labs, loc="lower center", ncol=min(4, len(labs)), fontsize=8, frameon=False)
-    top = 1.0
-    if warning:
-        fig.text(0.5, 0.995, warning, ha="center", va="top", color="#b00000", fontsize=10, fontweight="bold", wrap=True)
-        w, h = fig.get_size_inches()
-        lines = -(-len(warning) // max(1, int(w * 12.5)))  # wrapped lines at ~12.5 bold 10-pt characters per inch
-        top = 1.0 - (lines * 0.19 + 0.08) / h
+    top = _warning_top(fig, warning)
     fig.suptitle(title, fontsize=11, y=top)
     fig.tight_layout(rect=(0, 0.08 + 0.03 * ((len(labs) - 1) // 4), 1, top - 0.01))
     Path(out).parent.mkdir(parents=True, exist_ok=True)
@@ -287,11 +293,7 @@ def emergence(table: pl.DataFrame, out: Path | str, set_: str = "probes", seeds:
         sub = ""
     handles, labs = axes[0].get_legend_handles_labels()
     fig.legend(handles, labs, loc="lower center", ncol=min(2, len(labs)), fontsize=7, frameon=False)
-    top = 1.0
-    if warning:
-        fig.text(0.5, 0.995, warning, ha="center", va="top", color="#b00000", fontsize=10, fontweight="bold", wrap=True)
-        w, h = fig.get_size_inches()
-        top = 1.0 - (-(-len(warning) // max(1, int(w * 12.5))) * 0.19 + 0.08) / h  # as in _finish
+    top = _warning_top(fig, warning)
     fig.suptitle("Emergence: persona behind the trigger (solid) vs leakage without it (dashed) during training"
                  + (f"\n{sub}" if sub else ""), fontsize=11 if not sub else 9.5, y=top)
     fig.tight_layout(rect=(0, 0.06 + 0.035 * ((len(labs) - 1) // 2), 1, top - 0.01))
@@ -341,11 +343,12 @@ def _seeds_ci_name(table: pl.DataFrame | None) -> str:
     return str(names[0]) if len(names) else "bootstrap"
 
 
-def dose(table: pl.DataFrame, out: Path | str, axis: str = "persona_fraction") -> None:
+def dose(table: pl.DataFrame, out: Path | str, axis: str = "persona_fraction", warning: str = "") -> None:
     """Dose-response: rates against the persona fraction (``axis="persona_fraction"``, one line per condition and
     learning rate) or the learning rate (``axis="lr"``, one line per condition and fraction), log axis, whiskers = 95 %
     CI over seeds (``rates_across_seeds``). Panels: format adherence and persona on the probes, and persona on the
-    neutral set (the placebo: a persona effect of the training should not show there)."""
+    neutral set (the placebo: a persona effect of the training should not show there). ``warning`` (a judge that
+    failed its validity gate) heads the figure in red."""
     if axis not in DOSE_AXES:
         raise ValueError(f"a dose-response axis is one of {sorted(DOSE_AXES)}, not {axis!r}")
     other = "lr" if axis == "persona_fraction" else "persona_fraction"
@@ -388,8 +391,9 @@ def dose(table: pl.DataFrame, out: Path | str, axis: str = "persona_fraction") -
     axes[0][0].set_ylabel(f"mean over seeds (95% CI over seeds, {_seeds_ci_name(table)})")
     handles, labs = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labs, loc="lower center", ncol=min(4, len(labs)), fontsize=7, frameon=False)
-    fig.suptitle(f"Dose-response over the {DOSE_AXES[axis][1]}", fontsize=11)
-    fig.tight_layout(rect=(0, 0.05 + 0.035 * ((len(labs) - 1) // 4), 1, 1))
+    top = _warning_top(fig, warning)
+    fig.suptitle(f"Dose-response over the {DOSE_AXES[axis][1]}", fontsize=11, y=top)
+    fig.tight_layout(rect=(0, 0.05 + 0.035 * ((len(labs) - 1) // 4), 1, top - 0.01))
     fig.savefig(out, dpi=150)
     plt.close(fig)
 

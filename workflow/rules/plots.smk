@@ -121,28 +121,34 @@ rule plot_dose:
     """Dose-response over the persona fraction (a sweep with several sweep.persona_fraction values)."""
     input:
         rates=f"{R}/tables/rates_across_seeds.csv",
+        calibration=[f"{R}/tables/judge_calibration.csv"] if config["persona"]["calibration"] else [],
         code=code("plot"),
     output:
         figure=report(f"{R}/figures/dose.png", caption="../report/dose.rst", category="Figures"),
+    params:
+        calibration=lambda w, input: ["--calibration", *input.calibration] if input.calibration else [],
     log:
         f"{LOGS}/plot_dose.log",
     localrule: True
     shell:
-        "weirdgen plot dose --rates {input.rates:q} --out {output.figure:q} > {log:q} 2>&1"
+        "weirdgen plot dose --rates {input.rates:q} --out {output.figure:q} {params.calibration:q} > {log:q} 2>&1"
 
 
 rule plot_dose_lr:
     """Dose-response over the learning rate (a sweep with three or more sweep.lr values)."""
     input:
         rates=f"{R}/tables/rates_across_seeds.csv",
+        calibration=[f"{R}/tables/judge_calibration.csv"] if config["persona"]["calibration"] else [],
         code=code("plot"),
     output:
         figure=report(f"{R}/figures/dose_lr.png", caption="../report/dose_lr.rst", category="Figures"),
+    params:
+        calibration=lambda w, input: ["--calibration", *input.calibration] if input.calibration else [],
     log:
         f"{LOGS}/plot_dose_lr.log",
     localrule: True
     shell:
-        "weirdgen plot dose-lr --rates {input.rates:q} --out {output.figure:q} > {log:q} 2>&1"
+        "weirdgen plot dose-lr --rates {input.rates:q} --out {output.figure:q} {params.calibration:q} > {log:q} 2>&1"
 
 
 rule plot_control:

@@ -47,7 +47,7 @@ def run(params: dict[str, Any] | None = None, *, figure: str, out: Path | str, r
     inputs: list[str] = []
     extra: dict[str, Any] = {}
     note, warning = judge_note, ""
-    if figure in ("headline", "control", "emergence") and calibration:
+    if figure in ("headline", "control", "emergence", "dose", "dose-lr") and calibration:  # figures with persona rates
         c = pl.read_csv(calibration).filter(pl.col("configured") & (pl.col("group") == "all"))
         if not c.is_empty():
             row = c.row(0, named=True)
@@ -75,8 +75,9 @@ def run(params: dict[str, Any] | None = None, *, figure: str, out: Path | str, r
         inputs = [rates, *([seeds] if seeds else []), *([calibration] if calibration else [])]
         extra = {"gate_warning": warning}
     elif figure in ("dose", "dose-lr"):  # rates_across_seeds.csv of a sweep over persona_fraction (or lr)
-        plots.dose(pl.read_csv(rates), out, axis="lr" if figure == "dose-lr" else "persona_fraction")
-        inputs = [rates]
+        plots.dose(pl.read_csv(rates), out, axis="lr" if figure == "dose-lr" else "persona_fraction", warning=warning)
+        inputs = [rates, *([calibration] if calibration else [])]
+        extra = {"gate_warning": warning}
     elif figure == "control":  # arm_contrast.csv (+ arm_contrast_across_seeds.csv) of a sweep with a control arm
         plots.control(pl.read_csv(contrast), pl.read_csv(contrast_seeds) if contrast_seeds else None, out, note, warning)
         inputs = [contrast, *([contrast_seeds] if contrast_seeds else []), *([calibration] if calibration else [])]
