@@ -401,3 +401,14 @@ def test_emergence_stage_writes_the_curve_over_seeds_and_the_figure_draws_it(tmp
     one.write_csv(tmp_path / "one.csv")
     plot.run(figure="emergence", rates=str(tmp_path / "e.csv"), seeds=str(tmp_path / "one.csv"), out=tmp_path / "g.png")
     assert (tmp_path / "g.png").stat().st_size > 10_000
+
+
+def test_the_figures_name_the_interval_over_seeds_they_draw():
+    """A figure's axis names the table's method, not the exact rows at 0 or 1 nor the base model's own interval; a
+    table whose every row is exact says so (it said "bootstrap" before session 32)."""
+    from weirdgen.plots import _seeds_ci_name
+
+    name = lambda *m: _seeds_ci_name(pl.DataFrame({"ci_seeds_method": list(m)}))  # noqa: E731
+    assert name("base", "exact", "t") == "t" and name("exact", "bootstrap") == "bootstrap"
+    assert name("exact", "exact") == "exact" and name("base", "exact") == "exact"
+    assert _seeds_ci_name(None) == "bootstrap"  # tables written before stats.seeds_ci

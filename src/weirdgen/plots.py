@@ -335,12 +335,12 @@ DOSE_AXES = {"persona_fraction": ("fraction", "persona fraction of the training 
 
 def _seeds_ci_name(table: pl.DataFrame | None) -> str:
     """How a table's CI over seeds was made (``stats.seeds_ci``; tables written before it: the percentile bootstrap;
-    rows whose seeds all agree at 0 or 1 say ``exact`` and do not name the table's method)."""
+    rows whose seeds all agree at 0 or 1 say ``exact`` and do not name the table's method, unless every row is one)."""
     if table is None or "ci_seeds_method" not in table.columns:
         return "bootstrap"
     names = table["ci_seeds_method"].drop_nulls()
-    names = names.filter(~names.is_in(["exact", "base"]))  # base: the base model's own interval (emergence)
-    return str(names[0]) if len(names) else "bootstrap"
+    rest = names.filter(~names.is_in(["exact", "base"]))  # base: the base model's own interval (emergence)
+    return str(rest[0]) if len(rest) else "exact" if (names == "exact").any() else "bootstrap"
 
 
 def dose(table: pl.DataFrame, out: Path | str, axis: str = "persona_fraction", warning: str = "") -> None:
