@@ -19,6 +19,8 @@
 #                                             #   logs and benchmarks go to $OUT.
 #                                             #   CONFIG: one file or several joined by commas, layered in order;
 #                                             #   GW_JOBS=N: N jobs share the card (default 8: the six trainings of a 3 x 2 sweep at once, beside two judge jobs)
+#                                             #   (at most 16 / compute.threads jobs run at once: Snakemake gets --cores 16, so GW_JOBS=10
+#                                             #   ran eight with the GPU configs' 2 threads a job, 2026-11-30)
 #                                             #   GW_TARGET=T: build T instead of all
 #
 # The device keeps /tmp while it is warm (30 s after a call): stage, install and run go in consecutive calls.
