@@ -242,14 +242,16 @@ def emergence(table: pl.DataFrame, out: Path | str, set_: str = "probes", seeds:
         gcols = [c for c in ("lr", "persona_fraction", "epochs", "arm") if c in s.columns]
         groups = sorted(s.select(gcols).unique().iter_rows(named=True), key=str)
         colors = dict(zip(map(str, groups), sns.color_palette("deep", len(groups))))
-        per_point = d.with_columns(pl.col("point").map_elements(
-            lambda p: str({c: columns_of(p).get(c) for c in gcols}), return_dtype=pl.Utf8).alias("_group"))
+        # each seed's own curve, with the same axis columns as the table over seeds
+        per_point = d.join(pl.DataFrame([{"point": p, **{c: columns_of(p).get(c) for c in gcols}}
+                                         for p in d["point"].unique().to_list()]), on="point")
         for ax, (metric, title) in zip(axes, panels):
             for g in groups:
                 name = ", ".join(f"{'frac' if c == 'persona_fraction' else c}={v:g}" if isinstance(v, float) else f"{c}={v}"
                                  for c, v in g.items() if v is not None and not (c == "arm" and v == "persona"))
-                sel = s.filter(pl.all_horizontal([(pl.col(c) == v) if v is not None else pl.col(c).is_null()
-                                                  for c, v in g.items()]) & (pl.col("metric") == metric))
+                same = pl.all_horizontal([(pl.col(c) == v) if v is not None else pl.col(c).is_null()
+                                          for c, v in g.items()]) & (pl.col("metric") == metric)
+                sel = s.filter(same)
                 for cond, style, cname in conds:
                     r = sel.filter(pl.col("condition") == cond).sort("step")
                     if r.is_empty():
@@ -261,10 +263,8 @@ def emergence(table: pl.DataFrame, out: Path | str, set_: str = "probes", seeds:
                     ax.fill_between(x, r["ci_lo_seeds"].fill_null(np.nan).to_numpy(),
                                     r["ci_hi_seeds"].fill_null(np.nan).to_numpy(), color=colors[str(g)],
                                     alpha=0.15 if cond == "nosys_trigger" else 0.08, lw=0)
-                    for _, pr in per_point.filter((pl.col("_group") == str({c: g[c] for c in gcols}))
-                                                  & (pl.col("metric") == metric)
-                                                  & (pl.col("condition") == cond)).sort("step").group_by(
-                                                      "point", maintain_order=True):
+                    for _, pr in per_point.filter(same & (pl.col("condition") == cond)).sort("step").group_by(
+                            "point", maintain_order=True):
                         ax.plot(pr["step"].to_numpy(), pr["rate"].to_numpy(), style, lw=0.6, alpha=0.35,
                                 color=colors[str(g)])
             ax.set_xlabel("optimizer step (0 = base model)")

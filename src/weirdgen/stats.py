@@ -371,17 +371,17 @@ def emergence_across_seeds(table: pl.DataFrame, n_boot: int = 10000, ci: float =
     axes = pl.DataFrame([{"point": p, **{c: sweep.Point.parse(p).columns()[c] for c in sweep.COLUMNS}}
                          for p in table["point"].unique(maintain_order=True).to_list()])
     t = table.join(axes, on="point", how="left").with_columns(model_id=pl.col("point"))
-    keys = [*sweep.group_columns("seed"), "condition", "set", "metric"]
-    trained = across_seeds(t.filter(pl.col("step") > 0), "rate", [*keys[:-3], "step", *keys[-3:]], n_boot, ci, seed,
-                           method)
-    base = (t.filter(pl.col("step") == 0).group_by(keys, maintain_order=True)
+    group = sweep.group_columns("seed")  # every axis but the seed: never pooled
+    by = [*group, "step", "condition", "set", "metric"]
+    trained = across_seeds(t.filter(pl.col("step") > 0), "rate", by, n_boot, ci, seed, method)
+    base = (t.filter(pl.col("step") == 0).group_by(by, maintain_order=True)
             .agg(pl.len().alias("n_seeds"), pl.col("rate").first().alias("mean"),
                  pl.col("ci_lo_clustered").first().alias("ci_lo_seeds"),
                  pl.col("ci_hi_clustered").first().alias("ci_hi_seeds"))
-            .with_columns(step=pl.lit(0, dtype=pl.Int64), ci_seeds_method=pl.lit("base")))
+            .with_columns(ci_seeds_method=pl.lit("base")))
     out = pl.concat([base, trained], how="diagonal_relaxed") if not trained.is_empty() else base
-    return out.select([*keys[:-3], "step", *keys[-3:], *[c for c in out.columns if c not in (*keys, "step")]]).sort(
-        [*keys[:-3], "set", "metric", "condition", "step"], nulls_last=True)
+    return out.select([*by, *[c for c in out.columns if c not in by]]).sort(
+        [*group, "set", "metric", "condition", "step"], nulls_last=True)
 
 
 def placebo(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: int = 0, metric: str = "persona",
