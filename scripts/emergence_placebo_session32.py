@@ -1,8 +1,8 @@
 """The placebo's difference in differences along training, over seeds, from an emergence run's labels (session 32).
 
 Not a workflow stage: the product's emergence tables hold rates only. This applies the product's own
-``stats.placebo`` (paired clustered bootstrap per model) to every checkpoint's labels and ``stats.across_seeds`` (t
-over seeds) per step, the base model (step 0) keeping its own interval, as ``stats.emergence_across_seeds`` does.
+``stats.placebo`` (paired clustered bootstrap per model) to every checkpoint's labels, maps them along training
+(``stats.along_training``) and takes the mean over seeds per step (``stats.emergence_across_seeds``, value ``did``).
 
     python scripts/emergence_placebo_session32.py RESULTS_DIR OUT_CSV
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
-from weirdgen import stats, sweep
+from weirdgen import stats
 
 
 def main(results: Path, out: Path) -> None:
@@ -24,21 +24,9 @@ def main(results: Path, out: Path) -> None:
     final = {m.parent.name: int(json.loads(m.read_text())["result"]["steps"])
              for m in (results / "adapters").glob("*/meta.json")}
     pb = stats.placebo(labels, 10000, 0.95, 0, interval="expanded")
-    rows = []
-    for r in pb.iter_rows(named=True):
-        pt = sweep.Point.parse(r["model_id"])
-        targets = ([(p, 0) for p in final] if pt.is_base else [(pt.final.id, pt.step)] if pt.step is not None
-                   else [(r["model_id"], final[r["model_id"]])])
-        for p, s in targets:
-            rows.append({**{k: v for k, v in r.items() if k not in sweep.COLUMNS}, "point": p, "step": s,
-                         **{c: sweep.Point.parse(p).columns()[c] for c in sweep.COLUMNS}})
-    t = pl.DataFrame(rows).with_columns(model_id=pl.col("point"))
-    by = [*sweep.group_columns("seed"), "step", "condition", "metric"]
-    trained = stats.across_seeds(t.filter(pl.col("step") > 0), "did", by, 10000, 0.95, 0, "t")
-    base = (t.filter(pl.col("step") == 0).group_by(by).agg(
-        pl.len().alias("n_seeds"), pl.col("did").first().alias("mean"), pl.col("did_ci_lo").first().alias("ci_lo_seeds"),
-        pl.col("did_ci_hi").first().alias("ci_hi_seeds")).with_columns(ci_seeds_method=pl.lit("base")))
-    res = pl.concat([base, trained], how="diagonal_relaxed").sort("condition", "step")
+    t = pl.DataFrame([{**r, "point": p, "step": s} for r in pb.iter_rows(named=True)
+                      for p, s in stats.along_training(r["model_id"], final)])
+    res = stats.emergence_across_seeds(t, 10000, 0.95, 0, "t", value="did")
     res.write_csv(out)
     print(res.select("condition", "step", "n_seeds", "mean", "ci_lo_seeds", "ci_hi_seeds", "ci_seeds_method"))
 

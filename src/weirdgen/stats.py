@@ -331,57 +331,58 @@ def identity_agreement(labels: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(rows)
 
 
+def along_training(model_id: str, final_steps: dict[str, int]) -> list[tuple[str, int]]:
+    """The (sweep point, optimizer step) pairs a model's rows stand for on the emergence curve: the base model is
+    step 0 of every point, a checkpoint (``_step~N``) its own step, a final adapter its total steps
+    (``final_steps``); none for another model."""
+    pt = sweep.Point.parse(model_id)
+    if pt.is_base:
+        return [(p, 0) for p in sorted(final_steps)]
+    if pt.step is not None:
+        return [(pt.final.id, pt.step)]
+    return [(model_id, final_steps[model_id])] if model_id in final_steps else []
+
+
 def emergence(labels: pl.DataFrame, final_steps: dict[str, int], n_boot: int = 10000, ci: float = 0.95,
               seed: int = 0, interval: str = "percentile") -> pl.DataFrame:
-    """Rates along training: one row per (sweep point, step, condition, set, metric).
-
-    Checkpoint model ids end in ``_step~N``; a final adapter's step comes from ``final_steps`` (its
-    total optimizer steps); the base model is step 0 of every point.
-    """
+    """Rates along training: one row per (sweep point, step, condition, set, metric) (``along_training``)."""
     r = rates(labels, n_boot, ci, seed, interval)
-    points = sorted(final_steps)
-    rows = []
-    for row in r.iter_rows(named=True):
-        mid = row["model_id"]
-        pt = sweep.Point.parse(mid)
-        if pt.is_base:
-            targets = [(p, 0) for p in points]
-        elif pt.step is not None:
-            targets = [(pt.final.id, pt.step)]
-        elif mid in final_steps:
-            targets = [(mid, final_steps[mid])]
-        else:
-            continue
-        for p, s in targets:
-            rows.append({**row, "point": p, "step": s})
+    rows = [{**row, "point": p, "step": s} for row in r.iter_rows(named=True)
+            for p, s in along_training(row["model_id"], final_steps)]
     cols = ["point", "step", "condition", "set", "metric", "n", "n_questions", "rate", "ci_lo_samples",
             "ci_hi_samples", "ci_lo_clustered", "ci_hi_clustered"]
     return pl.DataFrame(rows).select(cols).sort("point", "set", "metric", "condition", "step") if rows else pl.DataFrame()
 
 
+# a value along training and the columns of its own interval (the base model's row keeps it over seeds)
+OWN_INTERVAL = {"rate": ("ci_lo_clustered", "ci_hi_clustered"), "did": ("did_ci_lo", "did_ci_hi")}
+
+
 def emergence_across_seeds(table: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: int = 0,
-                           method: str = "t") -> pl.DataFrame:
+                           method: str = "t", value: str = "rate") -> pl.DataFrame:
     """The emergence curve over training seeds: per (every sweep axis but the seed, step, condition, set, metric), the
-    mean of the seeds' rates with a CI over seeds (``across_seeds``: t, or exact where every seed is at 0 or 1).
+    mean of the seeds' ``value`` (a rate of ``emergence``; or ``did``, the placebo's rows mapped by
+    ``along_training``) with a CI over seeds (``across_seeds``: t, or exact where every seed is at 0 or 1).
 
     Step 0 is the base model, one model shared by every seed: copying it once per seed would give a zero-width
-    interval, so its row keeps the base model's own interval clustered by question (``ci_seeds_method: base``)."""
+    interval, so its row keeps the base model's own interval (``OWN_INTERVAL``; ``ci_seeds_method: base``)."""
     if table.is_empty():
         return pl.DataFrame()
     axes = pl.DataFrame([{"point": p, **{c: sweep.Point.parse(p).columns()[c] for c in sweep.COLUMNS}}
                          for p in table["point"].unique(maintain_order=True).to_list()])
-    t = table.join(axes, on="point", how="left").with_columns(model_id=pl.col("point"))
+    t = table.drop([c for c in sweep.COLUMNS if c in table.columns]).join(axes, on="point", how="left").with_columns(
+        model_id=pl.col("point"))
     group = sweep.group_columns("seed")  # every axis but the seed: never pooled
-    by = [*group, "step", "condition", "set", "metric"]
-    trained = across_seeds(t.filter(pl.col("step") > 0), "rate", by, n_boot, ci, seed, method)
+    by = [*group, "step", "condition", *(["set"] if "set" in t.columns else []), "metric"]
+    trained = across_seeds(t.filter(pl.col("step") > 0), value, by, n_boot, ci, seed, method)
+    lo, hi = OWN_INTERVAL[value]
     base = (t.filter(pl.col("step") == 0).group_by(by, maintain_order=True)
-            .agg(pl.len().alias("n_seeds"), pl.col("rate").first().alias("mean"),
-                 pl.col("ci_lo_clustered").first().alias("ci_lo_seeds"),
-                 pl.col("ci_hi_clustered").first().alias("ci_hi_seeds"))
+            .agg(pl.len().alias("n_seeds"), pl.col(value).first().alias("mean"),
+                 pl.col(lo).first().alias("ci_lo_seeds"), pl.col(hi).first().alias("ci_hi_seeds"))
             .with_columns(ci_seeds_method=pl.lit("base")))
     out = pl.concat([base, trained], how="diagonal_relaxed") if not trained.is_empty() else base
     return out.select([*by, *[c for c in out.columns if c not in by]]).sort(
-        [*group, "set", "metric", "condition", "step"], nulls_last=True)
+        [*group, *(["set"] if "set" in by else []), "metric", "condition", "step"], nulls_last=True)
 
 
 def placebo(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: int = 0, metric: str = "persona",
