@@ -123,7 +123,8 @@ def test_coverage_shows_the_bootstrap_over_three_seeds_fails_and_the_t_interval_
     """The instrument can fail: on labels simulated from a known model and run through the stats stage's own code,
     the percentile bootstrap over 3 seeds holds the seed population's mean ~75 % of the time (it cannot leave the
     seeds' min and max), the t interval ~95 %; the within-seed intervals hold at 25 questions."""
-    cov = coverage.coverage([coverage.Design(n_seeds=3)], replicates=300, n_boot=1000, seed=7)
+    cov = coverage.coverage([coverage.Design(n_seeds=3)], replicates=300, n_boot=1000, seed=7,
+                            seeds_methods=("t", "bootstrap"))
     by = {(r["interval"], r["quantity"]): r for r in cov.iter_rows(named=True)}
     quantities = ("rate_triggered", "rate_untriggered", "gap")
     kinds = ("samples_percentile", "samples_expanded", "clustered_percentile", "clustered_expanded", "seeds_t",
@@ -136,6 +137,60 @@ def test_coverage_shows_the_bootstrap_over_three_seeds_fails_and_the_t_interval_
         assert by[("seeds_t", q)]["mean_width"] > by[("seeds_bootstrap", q)]["mean_width"]
     one = coverage.coverage([coverage.Design(n_seeds=1, n_questions=5)], replicates=20, n_boot=200)
     assert not one["interval"].str.starts_with("seeds").any()  # one seed: no interval over seeds to score
+
+
+def test_betabinom_log_gamma_and_the_all_zero_bound_in_closed_form():
+    """The hand-written log-gamma against the standard library; five seeds at 0 of 350: the profile is max over tau of
+    P(all 0), which tends to (1 - m)^5 as tau -> 0 (a share m of seeds leaking outright), so the upper end is where
+    -2 * 5 * log(1 - m) reaches the cut, t(0.975, 4)^2: a minority of leaking seeds that five seeds missed."""
+    import math
+
+    from weirdgen import betabinom
+
+    xs = np.array([1e-9, 1e-3, 0.3, 0.5, 1.0, 2.5, 10.0, 350.7, 1e6])
+    assert betabinom.lgamma(xs) == pytest.approx([math.lgamma(x) for x in xs], rel=1e-12, abs=1e-12)
+    cut = stats.t_quantile(0.95, 4) ** 2
+    lo, hi = betabinom.interval(np.zeros(5), np.full(5, 350.0), 0.95, cut)
+    assert lo == 0.0 and hi == pytest.approx(1 - math.exp(-cut / 10), abs=0.005)  # 0.54
+    lo, hi = betabinom.interval(np.full(5, 175.0), np.full(5, 350.0), 0.95, cut)  # identical seeds: ~binomial
+    binomial = math.sqrt(cut * 0.25 / 1750)  # the plain binomial likelihood interval's half-width (0.033)
+    assert hi - 0.5 == pytest.approx(0.5 - lo, abs=1e-4) and binomial <= hi - 0.5 < 1.1 * binomial
+    with pytest.raises(ValueError, match="0 <= k <= n"):
+        betabinom.interval(np.array([3.0]), np.array([2.0]), 0.95, cut)
+
+
+def test_across_seeds_betabinom_keeps_the_long_tail_of_one_leaking_seed():
+    """One seed of five formats 71 of 350 untriggered answers, four 0-1 (the LR 6e-3 run): t's upper end is 0.15;
+    the beta-binomial interval from the counts reaches far above it. Gaps keep t under ``betabinom``; a unanimous
+    rate keeps betabinom's own interval (exact under t)."""
+    by = sweep.group_columns("seed")
+    t = pl.DataFrame({"model_id": list("abcde"), "seed": [1, 2, 3, 4, 5], "lr": [6e-3] * 5,
+                      "rate": [71 / 350, 0.0, 1 / 350, 0.0, 0.0], "n": [350] * 5, "n_questions": [35] * 5})
+    default = stats.across_seeds(t, "rate", by, n_boot=500).row(0, named=True)
+    bb = stats.across_seeds(t, "rate", by, n_boot=500, method="betabinom").row(0, named=True)
+    assert default["ci_seeds_method"] == "t" and default["ci_hi_seeds"] < 0.16
+    assert (default["ci_lo_seeds_betabinom"], default["ci_hi_seeds_betabinom"]) == (bb["ci_lo_seeds"], bb["ci_hi_seeds"])
+    assert bb["ci_seeds_method"] == "betabinom" and 0 < bb["ci_lo_seeds"] < bb["mean"] and bb["ci_hi_seeds"] > 0.3
+    zero = t.with_columns(rate=pl.lit(0.0))
+    assert stats.across_seeds(zero, "rate", by, n_boot=500)["ci_seeds_method"][0] == "exact"
+    z = stats.across_seeds(zero, "rate", by, n_boot=500, method="betabinom").row(0, named=True)
+    assert z["ci_seeds_method"] == "betabinom" and z["ci_hi_seeds"] > 0.5
+    gaps = t.with_columns(rate_triggered=pl.lit(0.5), rate_untriggered=pl.col("rate"), gap=0.5 - pl.col("rate"))
+    g = stats.across_seeds(gaps, "gap", by, n_boot=500, method="betabinom").row(0, named=True)
+    assert g["ci_seeds_method"] == "t" and "ci_hi_seeds_betabinom" not in g
+
+
+def test_coverage_shows_t_fails_a_skewed_seed_population_and_betabinom_holds():
+    """The instrument can fail: an untriggered rate near 0 whose seeds are spread widely on the logit scale (a few
+    leaking seeds carry the mean) over 5 seeds x 35 questions x 10 samples: t held the seed population's mean 0.55 of
+    the time in 200 runs, the beta-binomial interval 0.965 (docs/statistics.md)."""
+    d = coverage.Design(n_seeds=5, n_questions=35, n_samples=10, rate_untriggered=0.002, seed_sd=3.0)
+    cov = coverage.coverage([d], replicates=120, n_boot=200, seed=11, intervals=("expanded",))
+    by = {(r["interval"], r["quantity"]): r for r in cov.iter_rows(named=True)}
+    assert by[("seeds_t", "rate_untriggered")]["coverage_hi"] < 0.85
+    assert by[("seeds_betabinom", "rate_untriggered")]["coverage"] >= 0.9
+    assert by[("seeds_betabinom", "rate_triggered")]["coverage"] >= 0.9
+    assert ("seeds_betabinom", "gap") not in by  # a gap's interval under betabinom is t's
 
 
 def test_expanded_interval_covers_where_the_percentile_one_falls_short():

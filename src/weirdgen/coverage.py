@@ -7,7 +7,8 @@ w_s ~ N(0, seed_sd) the training seed's. Each interval is scored against the qua
 
 - ``samples_<kind>``: this seed's rate on these questions (samples resampled, questions fixed);
 - ``clustered_<kind>``: this seed's rate over the population of questions (questions resampled);
-- ``seeds``: the mean rate over the population of training seeds, on these questions (seeds resampled).
+- ``seeds_<method>``: the mean rate over the population of training seeds, on these questions (seeds resampled;
+  ``stats.SEEDS_CI_METHODS``, ``betabinom`` for rates only).
 
 ``<kind>`` is the bootstrap interval (``stats.levels``: ``percentile`` or ``expanded``). Truths over a population are Gauss-Hermite integrals, exact to ~1e-9 here. A method that cannot cover (the
 percentile bootstrap over 2-5 seeds is bounded by the seeds' min and max) shows it in the table."""
@@ -75,10 +76,11 @@ def simulate(d: Design, rng: np.random.Generator) -> tuple[pl.DataFrame, dict[st
 
 
 def replicate(d: Design, rng: np.random.Generator, n_boot: int, ci: float,
-              intervals: tuple[str, ...] = stats.INTERVALS) -> list[dict[str, Any]]:
+              intervals: tuple[str, ...] = stats.INTERVALS,
+              seeds_methods: tuple[str, ...] = stats.SEEDS_CI_METHODS) -> list[dict[str, Any]]:
     """Whether each interval of one simulated run holds its truth: one row per (interval, quantity). The samples and
     clustered intervals are scored for each bootstrap interval in ``intervals`` (``stats.levels``) on the same
-    resamples."""
+    resamples, the intervals over seeds for each method in ``seeds_methods``."""
     labels, truth = simulate(d, rng)
     seed = int(rng.integers(2**31))
     by = [*sweep.group_columns("seed"), "condition", "set", "metric"]
@@ -104,23 +106,26 @@ def replicate(d: Design, rng: np.random.Generator, n_boot: int, ci: float,
                 truth["clustered"][(s, TRIGGERED)] - truth["clustered"][(s, stats.UNTRIGGERED)])
     if d.n_seeds >= 2:
         gap_truth = truth["seeds"][TRIGGERED] - truth["seeds"][stats.UNTRIGGERED]
-        for method in stats.SEEDS_CI_METHODS:
+        for method in seeds_methods:
             for row in stats.across_seeds(r, "rate", by, n_boot, ci, seed, method=method).iter_rows(named=True):
                 q = "rate_triggered" if row["condition"] == TRIGGERED else "rate_untriggered"
                 add(f"seeds_{method}", q, row["ci_lo_seeds"], row["ci_hi_seeds"], truth["seeds"][row["condition"]])
+            if method == "betabinom":  # a rate's interval only (a gap under it is t's, scored above)
+                continue
             for row in stats.across_seeds(g, "gap", by, n_boot, ci, seed, method=method).iter_rows(named=True):
                 add(f"seeds_{method}", "gap", row["ci_lo_seeds"], row["ci_hi_seeds"], gap_truth)
     return out
 
 
 def coverage(designs: list[Design], replicates: int, n_boot: int = 2000, ci: float = 0.95,
-             seed: int = 0, intervals: tuple[str, ...] = stats.INTERVALS) -> pl.DataFrame:
+             seed: int = 0, intervals: tuple[str, ...] = stats.INTERVALS,
+             seeds_methods: tuple[str, ...] = stats.SEEDS_CI_METHODS) -> pl.DataFrame:
     """Coverage (share of replicates whose interval holds the truth) with its 95 % Wilson interval, and mean width,
     per design, interval and quantity."""
     rows = []
     for i, d in enumerate(designs):
         rng = np.random.default_rng([seed, i])
-        hits = pl.DataFrame([h for _ in range(replicates) for h in replicate(d, rng, n_boot, ci, intervals)])
+        hits = pl.DataFrame([h for _ in range(replicates) for h in replicate(d, rng, n_boot, ci, intervals, seeds_methods)])
         for (interval, quantity), part in sorted(hits.group_by(["interval", "quantity"]), key=lambda kv: kv[0]):
             k, n = int(part["covered"].sum()), part.height
             lo, hi = wilson(k, n)

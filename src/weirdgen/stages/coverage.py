@@ -40,7 +40,7 @@ def run(params: dict[str, Any], *, questions: Path | str, out: Path | str) -> No
                          .alias("sets"))
     note = ("\n\nEach row: the share of simulated runs whose interval holds the quantity it claims (`samples_*`: this "
             "seed's rate on these questions; `clustered_*`: over the population of questions; `seeds_t`, "
-            "`seeds_bootstrap`: the mean over training seeds), with its 95 % Wilson interval; `*_percentile` and "
+            "`seeds_bootstrap`, `seeds_betabinom` (rates only): the mean over training seeds), with its 95 % Wilson interval; `*_percentile` and "
             "`*_expanded` are the two bootstrap intervals, read from the same resamples. The labels are simulated "
             "(rates and spreads from `stats.coverage`) and pass through the stats stage's own code. This run's tables "
             f"use `{p['bootstrap_interval']}` (`stats.bootstrap_interval`) and, over seeds, `{p['seeds_ci']}` "
