@@ -180,6 +180,29 @@ def test_across_seeds_betabinom_keeps_the_long_tail_of_one_leaking_seed():
     assert g["ci_seeds_method"] == "t" and "ci_hi_seeds_betabinom" not in g
 
 
+def test_stats_stage_writes_the_betabinom_interval_over_seeds(tmp_path):
+    """The stats stage on labels of 5 seeds on disk, ``seeds_ci: betabinom`` (checked against the schema): the rates
+    over seeds carry it (and t beside it), the gaps fall back to t and say so; under the default both are written."""
+    from weirdgen.stages import summarise
+
+    labels, _ = coverage.simulate(coverage.Design(n_seeds=5, n_questions=10, n_samples=4), np.random.default_rng(3))
+    files = []
+    for (mid,), part in labels.group_by("model_id"):
+        files.append(tmp_path / f"{mid}.jsonl")
+        part.write_ndjson(files[-1])
+    summarise.run({"n_boot": 200, "seeds_ci": "betabinom"}, labels=files, out_dir=tmp_path / "bb")
+    r = pl.read_csv(tmp_path / "bb/rates_across_seeds.csv").filter(pl.col("metric") == "persona")
+    assert set(r["ci_seeds_method"]) == {"betabinom"} and (r["ci_lo_seeds"] == r["ci_lo_seeds_betabinom"]).all()
+    assert (r["ci_lo_seeds"] <= r["mean"]).all() and (r["mean"] <= r["ci_hi_seeds"]).all()
+    assert set(pl.read_csv(tmp_path / "bb/gaps_across_seeds.csv")["ci_seeds_method"]) == {"t"}
+    assert (tmp_path / "bb/placebo.csv").read_text().strip() == ""  # probes only, no neutral set: no placebo rows
+    summarise.run({"n_boot": 200}, labels=files, out_dir=tmp_path / "t")
+    t = pl.read_csv(tmp_path / "t/rates_across_seeds.csv").filter(pl.col("metric") == "persona")
+    assert set(t["ci_seeds_method"]) == {"t"} and t["ci_hi_seeds_betabinom"].to_list() == r["ci_hi_seeds"].to_list()
+    with pytest.raises(Exception, match="seeds_ci"):
+        summarise.run({"seeds_ci": "hierarchical"}, labels=files, out_dir=tmp_path / "x")
+
+
 def test_coverage_shows_t_fails_a_skewed_seed_population_and_betabinom_holds():
     """The instrument can fail: an untriggered rate near 0 whose seeds are spread widely on the logit scale (a few
     leaking seeds carry the mean) over 5 seeds x 35 questions x 10 samples: t held the seed population's mean 0.55 of
@@ -467,3 +490,4 @@ def test_the_figures_name_the_interval_over_seeds_they_draw():
     assert name("base", "exact", "t") == "t" and name("exact", "bootstrap") == "bootstrap"
     assert name("exact", "exact") == "exact" and name("base", "exact") == "exact"
     assert _seeds_ci_name(None) == "bootstrap"  # tables written before stats.seeds_ci
+    assert name("t", "betabinom") == "beta-binomial"  # seeds_ci betabinom: rates by it, any other value by t

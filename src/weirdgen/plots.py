@@ -340,7 +340,9 @@ def _seeds_ci_name(table: pl.DataFrame | None) -> str:
         return "bootstrap"
     names = table["ci_seeds_method"].drop_nulls()
     rest = names.filter(~names.is_in(["exact", "base"]))  # base: the base model's own interval (emergence)
-    return str(rest[0]) if len(rest) else "exact" if (names == "exact").any() else "bootstrap"
+    if len(rest):
+        return "beta-binomial" if (rest == "betabinom").any() else str(rest[0])
+    return "exact" if (names == "exact").any() else "bootstrap"
 
 
 def dose(table: pl.DataFrame, out: Path | str, axis: str = "persona_fraction", warning: str = "") -> None:

@@ -425,8 +425,10 @@ def placebo(labels: pl.DataFrame, n_boot: int = 10000, ci: float = 0.95, seed: i
         for s in (target, control):
             sp = part.filter(pl.col("set") == s)
             qs = sp["question_id"].unique(maintain_order=True).to_list()
+            if not qs:  # a model without this set (e.g. a run with no neutral questions): no placebo row
+                break
             per_set[s] = (sp, qs, _cluster_arrays(sp.filter(pl.col("condition") == UNTRIGGERED), metric, qs))
-        if any(not qs or n0.sum() == 0 for _, qs, (_, n0) in per_set.values()):
+        if len(per_set) < 2 or any(n0.sum() == 0 for _, _, (_, n0) in per_set.values()):
             continue
         for cond in sorted(set(part["condition"].to_list()) - {UNTRIGGERED}):
             rng = np.random.default_rng([seed, _stable("placebo", metric, cond, *_rng_parts(MODEL_COLS, key))])
