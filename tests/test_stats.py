@@ -216,6 +216,29 @@ def test_coverage_shows_t_fails_a_skewed_seed_population_and_betabinom_holds():
     assert ("seeds_betabinom", "gap") not in by  # a gap's interval under betabinom is t's
 
 
+def test_ci_coverage_stage_scores_a_skewed_seed_scenario_with_several_seeds(tmp_path):
+    """Rule ci_coverage's stage at 5 seeds adds the skewed scenario (a rate near 0 carried by a few leaking seeds):
+    there the run's own table shows t over seeds falling short where the beta-binomial interval holds."""
+    import json
+
+    from weirdgen.stages import coverage as coverage_stage
+
+    q = tmp_path / "q.jsonl"
+    q.write_text("".join(json.dumps({"id": f"p{i}", "set": "probes", "question": "?"}) + "\n" for i in range(35)))
+    params = {"n_seeds": 5, "n_samples": 10, "coverage": {"replicates": 40, "n_boot": 100}}
+    coverage_stage.run(params, questions=q, out=tmp_path / "cov.csv")
+    cov = pl.read_csv(tmp_path / "cov.csv")
+    assert set(cov["scenario"]) == {"typical", "skewed"}
+    sk = {r["interval"]: r for r in cov.filter((pl.col("scenario") == "skewed")
+                                               & (pl.col("quantity") == "rate_untriggered")).iter_rows(named=True)}
+    assert sk["seeds_t"]["rate_untriggered"] == 0.002 and sk["seeds_t"]["seed_sd"] == 3.0
+    assert sk["seeds_betabinom"]["coverage"] > sk["seeds_t"]["coverage"] and sk["seeds_t"]["coverage_lo"] < 0.85
+    coverage_stage.run({**params, "n_seeds": 2, "coverage": {"replicates": 20, "n_boot": 100,
+                                                             "skewed_rate_untriggered": None}},
+                       questions=q, out=tmp_path / "typical.csv")
+    assert set(pl.read_csv(tmp_path / "typical.csv")["scenario"]) == {"typical"}
+
+
 def test_expanded_interval_covers_where_the_percentile_one_falls_short():
     """Over 8 questions (the identity set) the percentile bootstrap clustered by question is short (~0.83-0.89); the
     expanded percentile interval, read from the same resamples, covers ~0.91-0.94."""

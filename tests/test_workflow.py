@@ -71,6 +71,7 @@ def test_ci_coverage_table_at_the_runs_design(run):
     assert set(cov["n_questions"].to_list()) == {cfg["eval"]["max_questions_per_set"]}
     assert set(cov["n_samples"].to_list()) == {cfg["eval"]["n_samples"]} and set(cov["n_seeds"].to_list()) == {1}
     assert set(cov["sets"].to_list()) == {"identity, neutral, probes"}
+    assert set(cov["scenario"].to_list()) == {"typical"}  # the skewed seed scenario needs 2 or more seeds
     # one seed: nothing over seeds to score; both bootstrap intervals on the same resamples, the expanded one wider
     assert set(cov["interval"].to_list()) == {"samples_percentile", "samples_expanded", "clustered_percentile",
                                               "clustered_expanded"}

@@ -32,17 +32,26 @@ def run(params: dict[str, Any], *, questions: Path | str, out: Path | str) -> No
     by_size: dict[int, list[str]] = {}
     for set_, n in sorted(sizes.items()):
         by_size.setdefault(n, []).append(set_)
-    designs = [coverage.Design(n_seeds=p["n_seeds"], n_questions=n, n_samples=p["n_samples"],
-                               rate_triggered=c["rate_triggered"], rate_untriggered=c["rate_untriggered"],
-                               question_sd=c["question_sd"], seed_sd=c["seed_sd"]) for n in sorted(by_size)]
-    df = coverage.coverage(designs, c["replicates"], c["n_boot"], p["ci"], p["seed"])
-    df = df.with_columns(pl.col("n_questions").map_elements(lambda n: ", ".join(by_size[n]), return_dtype=pl.Utf8)
-                         .alias("sets"))
+    design = dict(n_seeds=p["n_seeds"], n_samples=p["n_samples"], rate_triggered=c["rate_triggered"],
+                  question_sd=c["question_sd"])
+    scenarios = {"typical": (c["rate_untriggered"], c["seed_sd"])}
+    if p["n_seeds"] >= 2 and c["skewed_rate_untriggered"] is not None:  # the case t over seeds cannot hold
+        scenarios["skewed"] = (c["skewed_rate_untriggered"], c["skewed_seed_sd"])
+    parts = []
+    for name, (rate0, seed_sd) in scenarios.items():
+        designs = [coverage.Design(n_questions=n, rate_untriggered=rate0, seed_sd=seed_sd, **design)
+                   for n in sorted(by_size)]
+        parts.append(coverage.coverage(designs, c["replicates"], c["n_boot"], p["ci"], p["seed"])
+                     .with_columns(scenario=pl.lit(name)))
+    df = pl.concat(parts).with_columns(
+        pl.col("n_questions").map_elements(lambda n: ", ".join(by_size[n]), return_dtype=pl.Utf8).alias("sets"))
     note = ("\n\nEach row: the share of simulated runs whose interval holds the quantity it claims (`samples_*`: this "
             "seed's rate on these questions; `clustered_*`: over the population of questions; `seeds_t`, "
             "`seeds_bootstrap`, `seeds_betabinom` (rates only): the mean over training seeds), with its 95 % Wilson interval; `*_percentile` and "
             "`*_expanded` are the two bootstrap intervals, read from the same resamples. The labels are simulated "
-            "(rates and spreads from `stats.coverage`) and pass through the stats stage's own code. This run's tables "
+            "(rates and spreads from `stats.coverage`) and pass through the stats stage's own code; `scenario` "
+            "`skewed` (with 2 or more seeds): an untriggered rate near 0 carried by a few leaking seeds, where t over "
+            "seeds falls short and `seeds_betabinom` holds. This run's tables "
             f"use `{p['bootstrap_interval']}` (`stats.bootstrap_interval`) and, over seeds, `{p['seeds_ci']}` "
             "(`stats.seeds_ci`).\n")
     tables.write(df, Path(out), note)
