@@ -282,7 +282,13 @@ def betabinom_over_seeds(part: pl.DataFrame, ci: float) -> tuple[float, float] |
         return None
     n = part["n"].to_numpy().astype(float)
     k = np.rint(part["rate"].to_numpy().astype(float) * n)
-    return betabinom.interval(k, n, ci, t_quantile(ci, part.height - 1) ** 2)
+    return _betabinom_cached(tuple(sorted(zip(k.tolist(), n.tolist()))), ci)
+
+
+@functools.lru_cache(maxsize=4096)  # one group's counts are asked for once per seeds_ci method (coverage: three)
+def _betabinom_cached(counts: tuple[tuple[float, float], ...], ci: float) -> tuple[float, float]:
+    k, n = (np.array(c) for c in zip(*counts))
+    return betabinom.interval(k, n, ci, t_quantile(ci, len(counts) - 1) ** 2)
 
 
 def across_seeds(table: pl.DataFrame, value: str, by: list[str], n_boot: int = 10000, ci: float = 0.95,
