@@ -504,6 +504,67 @@ def test_emergence_stage_writes_the_curve_over_seeds_and_the_figure_draws_it(tmp
     assert (tmp_path / "g.png").stat().st_size > 10_000
 
 
+def test_emergence_placebo_along_training_over_seeds_and_on_the_figure(tmp_path):
+    """``weirdgen emergence`` with ``value: did``: the placebo's difference in differences (probe gap − neutral gap) at
+    every checkpoint, per seed (exact fractions: closed form) and as the mean over seeds with t over seeds; the base
+    model once with its own interval; the emergence figure draws it as a third panel and its sidecar names it."""
+    import json
+    from pathlib import Path
+
+    from weirdgen.stages import plot, summarise
+
+    trig = {1: {10: 0.2, 20: 0.6}, 2: {10: 0.4, 20: 0.7}, 3: {10: 0.6, 20: 0.8}}  # probes, condition 1
+    neutral = {10: 0.1, 20: 0.2}  # the neutral set under the trigger (a style effect); untriggered: 0.1 everywhere
+    rows = []
+    models = [("base", None, 0.3, 0.3)] + [
+        (f"seed~{s}_lr~0.002_frac~0.029" + ("" if step == 20 else f"_step~{step}"), s, p, neutral[step])
+        for s, by in trig.items() for step, p in by.items()]
+    for mid, _, p_probe, p_neutral in models:
+        for set_, p_on in (("probes", p_probe), ("neutral", p_neutral)):
+            for cond, p in (("nosys_trigger", p_on), ("sys_plain", 0.1)):
+                for qi in range(10):
+                    rows += [{"model_id": mid, "condition": cond, "set": set_, "question_id": f"{set_}{qi}", "sample": k,
+                              "persona": k < round(p * 10), "format_ok": False} for k in range(10)]
+    lab = pl.DataFrame(rows)
+    files = []
+    for (mid,), part in lab.group_by("model_id"):
+        files.append(tmp_path / f"{mid}.jsonl")
+        part.write_ndjson(files[-1])
+    metas = []
+    for s in trig:
+        (tmp_path / "adapters" / f"seed~{s}_lr~0.002_frac~0.029").mkdir(parents=True)
+        metas.append(tmp_path / "adapters" / f"seed~{s}_lr~0.002_frac~0.029" / "meta.json")
+        metas[-1].write_text(json.dumps({"result": {"steps": 20}}))
+    params = {"n_boot": 300, "value": "did"}
+    summarise.emergence(params, labels=files, adapters=metas, out=tmp_path / "ep.csv", out_seeds=tmp_path / "eps.csv")
+    e = pl.read_csv(tmp_path / "ep.csv").filter(pl.col("metric") == "persona", pl.col("condition") == "nosys_trigger")
+    got = {(r["point"], r["step"]): r["did"] for r in e.iter_rows(named=True)}
+    for s, by in trig.items():
+        for step, p in by.items():
+            assert got[(f"seed~{s}_lr~0.002_frac~0.029", step)] == pytest.approx((p - 0.1) - (neutral[step] - 0.1))
+        assert got[(f"seed~{s}_lr~0.002_frac~0.029", 0)] == pytest.approx(0.0)
+    es = {r["step"]: r for r in pl.read_csv(tmp_path / "eps.csv").filter(
+        pl.col("metric") == "persona", pl.col("condition") == "nosys_trigger").iter_rows(named=True)}
+    half = 4.302653 * np.std([0.1, 0.3, 0.5], ddof=1) / np.sqrt(3)
+    assert es[10]["mean"] == pytest.approx(0.3) and es[10]["ci_hi_seeds"] == pytest.approx(0.3 + half, abs=1e-6)
+    assert es[20]["mean"] == pytest.approx(0.5) and es[10]["n_seeds"] == 3 and es[10]["ci_seeds_method"] == "t"
+    base = e.filter(pl.col("step") == 0).row(0, named=True)
+    assert es[0]["ci_seeds_method"] == "base" and es[0]["ci_lo_seeds"] == base["did_ci_lo"]
+    with pytest.raises(Exception, match="value must be one of"):
+        summarise.emergence({"value": "gap"}, labels=files, adapters=metas, out=tmp_path / "x.csv")
+    summarise.emergence({"n_boot": 300}, labels=files, adapters=metas, out=tmp_path / "e.csv",
+                        out_seeds=tmp_path / "es.csv")
+    plot.run(figure="emergence", rates=str(tmp_path / "e.csv"), seeds=str(tmp_path / "es.csv"),
+             placebo=str(tmp_path / "eps.csv"), out=tmp_path / "f.png")
+    meta = json.loads((tmp_path / "f.png.meta.json").read_text())
+    assert {Path(i).name for i in meta["inputs"]} == {"e.csv", "es.csv", "eps.csv"}
+    assert (tmp_path / "f.png").stat().st_size > 10_000
+    (tmp_path / "empty.csv").write_text("")  # a run without a neutral set: no placebo rows, two panels
+    plot.run(figure="emergence", rates=str(tmp_path / "e.csv"), seeds=str(tmp_path / "es.csv"),
+             placebo=str(tmp_path / "empty.csv"), out=tmp_path / "g.png")
+    assert (tmp_path / "g.png").stat().st_size > 10_000
+
+
 def test_the_figures_name_the_interval_over_seeds_they_draw():
     """A figure's axis names the table's method, not the exact rows at 0 or 1 nor the base model's own interval; a
     table whose every row is exact says so (it said "bootstrap" before session 32)."""

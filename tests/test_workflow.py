@@ -195,6 +195,16 @@ def test_emergence_checkpoints_sampled_and_judged(run):
     assert set(e["point"]) == set(points) and e["rate"].is_between(0, 1).all()
     es = pl.read_csv(R / "tables/emergence_across_seeds.csv")  # one seed per point: means = the point's rates
     assert set(es["n_seeds"]) == {1} and set(es["step"]) == {0, 1, final} and es.height == e.height
+    # the placebo along training (rule summarise_emergence_placebo), drawn as the emergence figure's third panel
+    ep = pl.read_csv(R / "tables/emergence_placebo.csv")
+    assert set(ep["point"]) == set(points) and set(ep["step"]) == {0, 1, final}
+    pb = pl.read_csv(R / "tables/placebo.csv")
+    fin = pb.filter((pl.col("model_id") == points[0]) & (pl.col("condition") == "nosys_trigger")).row(0, named=True)
+    mine = ep.filter((pl.col("point") == points[0]) & (pl.col("step") == final)
+                     & (pl.col("condition") == "nosys_trigger")).row(0, named=True)
+    assert mine["did"] == fin["did"] and mine["did_ci_lo"] == fin["did_ci_lo"]  # the final adapter's own placebo row
+    side = json.loads((R / "figures/emergence.png.meta.json").read_text())
+    assert any(i.endswith("emergence_placebo_across_seeds.csv") for i in side["inputs"])
 
 
 def test_dose_figure_from_the_runs_table(run, tmp_path):

@@ -220,21 +220,49 @@ def identity_breakdown(labels: pl.DataFrame, questions: list[dict[str, Any]], ou
     plt.close(fig)
 
 
+def _placebo_panel(ax: Any, placebo: pl.DataFrame) -> None:
+    """The placebo along training (``emergence_placebo_across_seeds``): the persona difference in differences (probe
+    gap − neutral gap) in condition 1, mean over seeds per group with its CI over seeds as the band (step 0, the base
+    model: its own interval; one seed: the line alone)."""
+    d = placebo.filter((pl.col("metric") == "persona") & (pl.col("condition") == "nosys_trigger")).with_columns(
+        [pl.col(c).cast(pl.Float64, strict=False) for c in ("mean", "ci_lo_seeds", "ci_hi_seeds")])
+    gcols = [c for c in ("lr", "persona_fraction", "epochs", "arm") if c in d.columns]
+    groups = sorted(d.select(gcols).unique().iter_rows(named=True), key=str)
+    for color, g in zip(sns.color_palette("deep", len(groups)), groups):
+        same = pl.all_horizontal([(pl.col(c) == v) if v is not None else pl.col(c).is_null() for c, v in g.items()])
+        r = d.filter(same).sort("step")
+        x = r["step"].to_numpy()
+        ax.plot(x, r["mean"].to_numpy(), "-", marker="o", ms=4, lw=1.8, color=color)
+        ax.fill_between(x, r["ci_lo_seeds"].fill_null(np.nan).to_numpy(), r["ci_hi_seeds"].fill_null(np.nan).to_numpy(),
+                        color=color, alpha=0.15, lw=0)
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_xlabel("optimizer step (0 = base model)")
+    ax.set_title("placebo: persona DiD (probe gap − neutral gap), cond 1", fontsize=10)
+    ax.set_ylim(-1.02, 1.02)
+
+
 def emergence(table: pl.DataFrame, out: Path | str, set_: str = "probes", seeds: pl.DataFrame | None = None,
-              warning: str = "") -> None:
+              warning: str = "", placebo: pl.DataFrame | None = None) -> None:
     """Persona rate (triggered, condition 1, vs untriggered, condition 4) and format adherence along training.
 
     With ``seeds`` (``emergence_across_seeds``) holding two or more seeds per step: one line per group of seeds (every
     sweep axis but the seed), the mean over seeds with its 95 % CI over seeds as the band, each seed a thin line
     (step 0, the base model, keeps its own interval clustered by question). Otherwise one line per sweep point with
-    its interval clustered by question. ``warning`` (a judge that failed its validity gate) heads the figure in red."""
+    its interval clustered by question. ``warning`` (a judge that failed its validity gate) heads the figure in red.
+    ``placebo`` (``emergence_placebo_across_seeds``, with a neutral set) adds a third panel, the persona difference in
+    differences along training (``_placebo_panel``)."""
     sns.set_theme(style="whitegrid", context="notebook")
     d = table.filter(pl.col("set") == set_)
     if d.is_empty():
         raise ValueError(f"no emergence rows for set {set_!r}")
     over_seeds = seeds is not None and not seeds.is_empty() and int(seeds["n_seeds"].max()) >= 2
     panels = [("persona", "persona present (judge)"), ("format_ok", 'format <START> "…" <END>')]
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.6), sharey=True)
+    with_placebo = placebo is not None and not placebo.is_empty()
+    fig, all_axes = plt.subplots(1, 3 if with_placebo else 2, figsize=(17 if with_placebo else 12, 4.6))
+    axes = list(all_axes[:2])
+    axes[1].sharey(axes[0])
+    if with_placebo:
+        _placebo_panel(all_axes[2], placebo)
     conds = (("nosys_trigger", "-", "1 triggered"), ("sys_plain", "--", "4 untriggered"))
     if over_seeds:
         s = seeds.filter(pl.col("set") == set_).with_columns(

@@ -383,6 +383,21 @@ def emergence(labels: pl.DataFrame, final_steps: dict[str, int], n_boot: int = 1
     return pl.DataFrame(rows).select(cols).sort("point", "set", "metric", "condition", "step") if rows else pl.DataFrame()
 
 
+def emergence_placebo(labels: pl.DataFrame, final_steps: dict[str, int], n_boot: int = 10000, ci: float = 0.95,
+                      seed: int = 0, interval: str = "percentile") -> pl.DataFrame:
+    """The placebo along training: ``placebo``'s rows (probe gap, neutral gap, difference in differences, each with its
+    paired clustered interval) for the base model, every checkpoint and every final adapter, one row per (sweep point,
+    step, condition, metric) (``along_training``). Empty without a neutral set."""
+    pb = placebo(labels, n_boot, ci, seed, interval=interval)
+    rows = [{**row, "point": p, "step": s} for row in pb.iter_rows(named=True)
+            for p, s in along_training(row["model_id"], final_steps)]
+    if not rows:
+        return pl.DataFrame()
+    front = ["point", "step", "condition", "metric"]
+    out = pl.DataFrame(rows).drop([*MODEL_COLS])
+    return out.select([*front, *[c for c in out.columns if c not in front]]).sort("point", "metric", "condition", "step")
+
+
 # a value along training and the columns of its own interval (the base model's row keeps it over seeds)
 OWN_INTERVAL = {"rate": ("ci_lo_clustered", "ci_hi_clustered"), "did": ("did_ci_lo", "did_ci_hi")}
 

@@ -88,6 +88,7 @@ rule plot_emergence:
     input:
         rates=f"{R}/tables/emergence.csv",
         seeds=f"{R}/tables/emergence_across_seeds.csv",
+        placebo=f"{R}/tables/emergence_placebo_across_seeds.csv",
         calibration=[f"{R}/tables/judge_calibration.csv"] if config["persona"]["calibration"] else [],
         code=code("plot"),
     output:
@@ -98,8 +99,8 @@ rule plot_emergence:
         f"{LOGS}/plot_emergence.log",
     localrule: True
     shell:
-        "weirdgen plot emergence --rates {input.rates:q} --seeds {input.seeds:q} --out {output.figure:q} "
-        "{params.calibration:q} > {log:q} 2>&1"
+        "weirdgen plot emergence --rates {input.rates:q} --seeds {input.seeds:q} --placebo {input.placebo:q} "
+        "--out {output.figure:q} {params.calibration:q} > {log:q} 2>&1"
 
 
 rule plot_train_loss:

@@ -86,3 +86,27 @@ rule summarise_emergence:
     shell:
         "weirdgen emergence --params {params.cfg:q} --labels {input.labels:q} --adapters {input.adapters:q} "
         "--out {output.table:q} --out-seeds {output.seeds:q} > {log:q} 2>&1"
+
+
+rule summarise_emergence_placebo:
+    """The placebo along training: the persona difference in differences (probe gap − neutral gap) of the base
+    model, every checkpoint and every final adapter, and its mean over seeds per step."""
+    input:
+        labels=expand(f"{R}/labels/{{model_id}}.jsonl", model_id=["base", *POINTS, *CKPT_IDS]),
+        adapters=expand(f"{R}/adapters/{{point}}/meta.json", point=POINTS),
+        code=code("summarise"),
+    output:
+        table=report(f"{R}/tables/emergence_placebo.csv", caption="../report/tables.rst", category="Tables"),
+        md=f"{R}/tables/emergence_placebo.md",
+        seeds=report(f"{R}/tables/emergence_placebo_across_seeds.csv", caption="../report/tables.rst", category="Tables"),
+        seeds_md=f"{R}/tables/emergence_placebo_across_seeds.md",
+    params:
+        cfg=lambda w: as_json({**stats_params(), "value": "did"}),
+    log:
+        f"{LOGS}/summarise_emergence_placebo.log",
+    benchmark:
+        f"{LOGS}/benchmarks/summarise_emergence_placebo.tsv"
+    localrule: True
+    shell:
+        "weirdgen emergence --params {params.cfg:q} --labels {input.labels:q} --adapters {input.adapters:q} "
+        "--out {output.table:q} --out-seeds {output.seeds:q} > {log:q} 2>&1"

@@ -33,6 +33,13 @@ def gate_warning(row: dict[str, Any]) -> str:
     return ""
 
 
+def _read_table(path: str) -> Any:
+    """A table written by ``tables.write`` (an empty frame is an empty file: read as an empty DataFrame)."""
+    import polars as pl
+
+    return pl.read_csv(path) if Path(path).stat().st_size else pl.DataFrame()
+
+
 def run(params: dict[str, Any] | None = None, *, figure: str, out: Path | str, rates: str | None = None,
         gaps: str | None = None, labels: Sequence[str] | None = None, questions: str | None = None,
         logs: Sequence[str] | None = None, judge_note: str = "", calibration: str | None = None,
@@ -71,8 +78,10 @@ def run(params: dict[str, Any] | None = None, *, figure: str, out: Path | str, r
         plots.identity_breakdown(lab, read_jsonl(questions), out)
         inputs = [*labels, questions]
     elif figure == "emergence":
-        plots.emergence(pl.read_csv(rates), out, seeds=pl.read_csv(seeds) if seeds else None, warning=warning)
-        inputs = [rates, *([seeds] if seeds else []), *([calibration] if calibration else [])]
+        plots.emergence(pl.read_csv(rates), out, seeds=pl.read_csv(seeds) if seeds else None, warning=warning,
+                        placebo=_read_table(placebo) if placebo else None)  # emergence_placebo_across_seeds.csv
+        inputs = [rates, *([seeds] if seeds else []), *([calibration] if calibration else []),
+                  *([placebo] if placebo else [])]
         extra = {"gate_warning": warning}
     elif figure in ("dose", "dose-lr"):  # rates_across_seeds.csv of a sweep over persona_fraction (or lr)
         plots.dose(pl.read_csv(rates), out, axis="lr" if figure == "dose-lr" else "persona_fraction", warning=warning)

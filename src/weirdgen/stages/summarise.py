@@ -36,20 +36,30 @@ def run(params: dict[str, Any], *, labels: Sequence[Path | str], out_dir: Path |
         write_sidecar(out / f"{name}.csv", "stats", p, labels)
 
 
+EMERGENCE_VALUES = ("rate", "did")  # weirdgen emergence --params {..., "value": ...}
+
+
 def emergence(params: dict[str, Any], *, labels: Sequence[Path | str], adapters: Sequence[Path | str],
               out: Path | str, out_seeds: Path | str | None = None) -> None:
-    """``weirdgen emergence``: rates of the base model, every checkpoint and every final adapter along training;
-    with ``out_seeds``, the same curve as means over training seeds with CIs over seeds."""
+    """``weirdgen emergence``: a value of the base model, every checkpoint and every final adapter along training;
+    with ``out_seeds``, the same curve as means over training seeds with CIs over seeds. The value is ``params``'s
+    ``value`` beside the stats section: ``rate`` (default; ``stats.emergence``) or ``did``, the placebo's difference in
+    differences (probe gap − neutral gap; ``stats.emergence_placebo``)."""
     import json
 
     import polars as pl
 
-    p = params
+    p = config.stage_params("stats", params, "weirdgen emergence --params", ("value",))
+    value = p.get("value", "rate")
+    if value not in EMERGENCE_VALUES:
+        raise config.ConfigError(f"weirdgen emergence --params: value must be one of {EMERGENCE_VALUES}, not {value!r}")
     lab = pl.concat([pl.read_ndjson(f, infer_schema_length=None) for f in labels], how="diagonal_relaxed")
     final = {Path(m).parent.name: int(json.loads(Path(m).read_text())["result"]["steps"]) for m in adapters}
-    e = stats.emergence(lab, final, p["n_boot"], p["ci"], p["seed"], p["bootstrap_interval"])
+    along = stats.emergence if value == "rate" else stats.emergence_placebo
+    e = along(lab, final, p["n_boot"], p["ci"], p["seed"], p["bootstrap_interval"])
     tables.write(e, out)
     write_sidecar(out, "emergence", p, [*labels, *adapters])
     if out_seeds:
-        tables.write(stats.emergence_across_seeds(e, p["n_boot"], p["ci"], p["seed"], p["seeds_ci"]), out_seeds)
+        tables.write(stats.emergence_across_seeds(e, p["n_boot"], p["ci"], p["seed"], p["seeds_ci"], value=value),
+                     out_seeds)
         write_sidecar(out_seeds, "emergence", p, [*labels, *adapters])
