@@ -1,6 +1,8 @@
 """The placebo's difference in differences along training, over seeds, from an emergence run's labels (session 32).
 
-Not a workflow stage: the product's emergence tables hold rates only. This applies the product's own
+Superseded in session 33 by the workflow's rule summarise_emergence_placebo (``stats.emergence_placebo``,
+``tables/emergence_placebo{,_across_seeds}``); kept because docs/results.md's session-32 table was made with it.
+At the time it was not a workflow stage: the product's emergence tables held rates only. This applies the product's own
 ``stats.placebo`` (paired clustered bootstrap per model) to every checkpoint's labels, maps them along training
 (``stats.along_training``) and takes the mean over seeds per step (``stats.emergence_across_seeds``, value ``did``).
 
