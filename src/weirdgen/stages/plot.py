@@ -13,6 +13,7 @@ from weirdgen.provenance import write_sidecar
 
 FIGURES = ("headline", "format", "meta", "gaps", "identity", "loss", "emergence", "dose", "dose-lr", "control",
            "train-loss")
+GATED = ("headline", "control", "emergence", "dose", "dose-lr")  # figures with persona rates: the judge's gate on them
 NEEDS = {"headline": ["rates"], "format": ["rates"], "meta": ["rates"], "gaps": ["gaps"],
          "identity": ["labels", "questions"], "loss": ["logs"], "emergence": ["rates"], "dose": ["rates"], "dose-lr": ["rates"], "control": ["contrast"],
          "train-loss": ["logs"]}
@@ -54,7 +55,7 @@ def run(params: dict[str, Any] | None = None, *, figure: str, out: Path | str, r
     inputs: list[str] = []
     extra: dict[str, Any] = {}
     note, warning = judge_note, ""
-    if figure in ("headline", "control", "emergence", "dose", "dose-lr") and calibration:  # figures with persona rates
+    if figure in GATED and calibration:
         c = pl.read_csv(calibration).filter(pl.col("configured") & (pl.col("group") == "all"))
         if not c.is_empty():
             row = c.row(0, named=True)
