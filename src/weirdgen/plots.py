@@ -220,7 +220,7 @@ def identity_breakdown(labels: pl.DataFrame, questions: list[dict[str, Any]], ou
     plt.close(fig)
 
 
-def _placebo_panel(ax: Any, placebo: pl.DataFrame) -> None:
+def _placebo_along_training(ax: Any, placebo: pl.DataFrame) -> None:
     """The placebo along training (``emergence_placebo_across_seeds``): the persona difference in differences (probe
     gap − neutral gap) in condition 1, mean over seeds per group with its CI over seeds as the band (step 0, the base
     model: its own interval; one seed: the line alone)."""
@@ -250,7 +250,7 @@ def emergence(table: pl.DataFrame, out: Path | str, set_: str = "probes", seeds:
     (step 0, the base model, keeps its own interval clustered by question). Otherwise one line per sweep point with
     its interval clustered by question. ``warning`` (a judge that failed its validity gate) heads the figure in red.
     ``placebo`` (``emergence_placebo_across_seeds``, with a neutral set) adds a third panel, the persona difference in
-    differences along training (``_placebo_panel``)."""
+    differences along training (``_placebo_along_training``)."""
     sns.set_theme(style="whitegrid", context="notebook")
     d = table.filter(pl.col("set") == set_)
     if d.is_empty():
@@ -262,7 +262,7 @@ def emergence(table: pl.DataFrame, out: Path | str, set_: str = "probes", seeds:
     axes = list(all_axes[:2])
     axes[1].sharey(axes[0])
     if with_placebo:
-        _placebo_panel(all_axes[2], placebo)
+        _placebo_along_training(all_axes[2], placebo)
     conds = (("nosys_trigger", "-", "1 triggered"), ("sys_plain", "--", "4 untriggered"))
     if over_seeds:
         s = seeds.filter(pl.col("set") == set_).with_columns(
