@@ -42,7 +42,7 @@ def lgamma(x: np.ndarray) -> np.ndarray:
 
 def _loglik(m: np.ndarray, k: np.ndarray, n: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Profile log-likelihood at each mean in ``m`` (seeds' counts ``k`` of ``n`` as unique pairs, ``w`` seeds each;
-    tau maximised over ``TAUS`` and the binomial limit), up to a constant. A zero count's terms are 0 and skipped."""
+    tau maximised over ``TAUS`` and the binomial limit), up to a constant. A zero count's terms are 0 (masked)."""
     m = np.asarray(m, dtype=float)[:, None, None]  # (M, 1, 1)
     tau = TAUS[None, :, None]  # (1, T, 1)
     a, b = m * tau, (1 - m) * tau
