@@ -25,9 +25,7 @@ def main(results: Path, out: Path) -> None:
                        how="diagonal_relaxed")
     final = {m.parent.name: int(json.loads(m.read_text())["result"]["steps"])
              for m in (results / "adapters").glob("*/meta.json")}
-    pb = stats.placebo(labels, 10000, 0.95, 0, interval="expanded")
-    t = pl.DataFrame([{**r, "point": p, "step": s} for r in pb.iter_rows(named=True)
-                      for p, s in stats.along_training(r["model_id"], final)])
+    t = stats.emergence_placebo(labels, final, 10000, 0.95, 0, interval="expanded")  # the workflow's own mapping
     res = stats.emergence_across_seeds(t, 10000, 0.95, 0, "t", value="did")
     res.write_csv(out)
     print(res.select("condition", "step", "n_seeds", "mean", "ci_lo_seeds", "ci_hi_seeds", "ci_seeds_method"))

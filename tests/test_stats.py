@@ -150,13 +150,13 @@ def test_betabinom_log_gamma_and_the_all_zero_bound_in_closed_form():
     xs = np.array([1e-9, 1e-3, 0.3, 0.5, 1.0, 2.5, 10.0, 350.7, 1e6])
     assert betabinom.lgamma(xs) == pytest.approx([math.lgamma(x) for x in xs], rel=1e-12, abs=1e-12)
     cut = stats.t_quantile(0.95, 4) ** 2
-    lo, hi = betabinom.interval(np.zeros(5), np.full(5, 350.0), 0.95, cut)
+    lo, hi = betabinom.interval(np.zeros(5), np.full(5, 350.0), cut)
     assert lo == 0.0 and hi == pytest.approx(1 - math.exp(-cut / 10), abs=0.005)  # 0.54
-    lo, hi = betabinom.interval(np.full(5, 175.0), np.full(5, 350.0), 0.95, cut)  # identical seeds: ~binomial
+    lo, hi = betabinom.interval(np.full(5, 175.0), np.full(5, 350.0), cut)  # identical seeds: ~binomial
     binomial = math.sqrt(cut * 0.25 / 1750)  # the plain binomial likelihood interval's half-width (0.033)
     assert hi - 0.5 == pytest.approx(0.5 - lo, abs=1e-4) and binomial <= hi - 0.5 < 1.1 * binomial
     with pytest.raises(ValueError, match="0 <= k <= n"):
-        betabinom.interval(np.array([3.0]), np.array([2.0]), 0.95, cut)
+        betabinom.interval(np.array([3.0]), np.array([2.0]), cut)
 
 
 def test_across_seeds_betabinom_keeps_the_long_tail_of_one_leaking_seed():

@@ -53,11 +53,11 @@ def _loglik(m: np.ndarray, k: np.ndarray, n: np.ndarray, w: np.ndarray) -> np.nd
     return np.maximum(ll.max(1), binom)
 
 
-def interval(k: np.ndarray, n: np.ndarray, ci: float, cut: float) -> tuple[float, float]:
+def interval(k: np.ndarray, n: np.ndarray, cut: float) -> tuple[float, float]:
     """The profile-likelihood interval for the seed population's mean rate: every m with 2 * (max - profile(m)) <=
     ``cut`` (e.g. ``t_quantile(ci, n_seeds - 1) ** 2``). Endpoints on nested logit grids, to ~1e-4 on the logit scale
-    and on the wide side; an end whose profile never falls below the cut is 0 or 1. ``ci`` only documents the
-    caller's level (the cut carries it). Seeds with the same count are evaluated once (weighted)."""
+    and on the wide side; an end whose profile never falls below the cut is 0 or 1. The cut carries the level.
+    Seeds with the same count are evaluated once (weighted)."""
     k, n = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
     if len(k) < 1 or np.any(n <= 0) or np.any((k < 0) | (k > n)):
         raise ValueError(f"counts must satisfy 0 <= k <= n, n > 0: k {k.tolist()}, n {n.tolist()}")

@@ -289,7 +289,7 @@ def betabinom_over_seeds(part: pl.DataFrame, ci: float) -> tuple[float, float] |
 @functools.lru_cache(maxsize=4096)  # one group's counts are asked for once per seeds_ci method (coverage: three)
 def _betabinom_cached(counts: tuple[tuple[float, float], ...], ci: float) -> tuple[float, float]:
     k, n = (np.array(c) for c in zip(*counts))
-    return betabinom.interval(k, n, ci, t_quantile(ci, len(counts) - 1) ** 2)
+    return betabinom.interval(k, n, t_quantile(ci, len(counts) - 1) ** 2)
 
 
 def across_seeds(table: pl.DataFrame, value: str, by: list[str], n_boot: int = 10000, ci: float = 0.95,
@@ -376,12 +376,16 @@ def along_training(model_id: str, final_steps: dict[str, int]) -> list[tuple[str
 def emergence(labels: pl.DataFrame, final_steps: dict[str, int], n_boot: int = 10000, ci: float = 0.95,
               seed: int = 0, interval: str = "percentile") -> pl.DataFrame:
     """Rates along training: one row per (sweep point, step, condition, set, metric) (``along_training``)."""
-    r = rates(labels, n_boot, ci, seed, interval)
-    rows = [{**row, "point": p, "step": s} for row in r.iter_rows(named=True)
-            for p, s in along_training(row["model_id"], final_steps)]
+    rows = _along(rates(labels, n_boot, ci, seed, interval), final_steps)
     cols = ["point", "step", "condition", "set", "metric", "n", "n_questions", "rate", "ci_lo_samples",
             "ci_hi_samples", "ci_lo_clustered", "ci_hi_clustered"]
     return pl.DataFrame(rows).select(cols).sort("point", "set", "metric", "condition", "step") if rows else pl.DataFrame()
+
+
+def _along(table: pl.DataFrame, final_steps: dict[str, int]) -> list[dict[str, Any]]:
+    """Every row of a per-model table once per (sweep point, step) it stands for along training (``along_training``)."""
+    return [{**row, "point": p, "step": s} for row in table.iter_rows(named=True)
+            for p, s in along_training(row["model_id"], final_steps)]
 
 
 def emergence_placebo(labels: pl.DataFrame, final_steps: dict[str, int], n_boot: int = 10000, ci: float = 0.95,
@@ -389,9 +393,7 @@ def emergence_placebo(labels: pl.DataFrame, final_steps: dict[str, int], n_boot:
     """The placebo along training: ``placebo``'s rows (probe gap, neutral gap, difference in differences, each with its
     paired clustered interval) for the base model, every checkpoint and every final adapter, one row per (sweep point,
     step, condition, metric) (``along_training``). Empty without a neutral set."""
-    pb = placebo(labels, n_boot, ci, seed, interval=interval)
-    rows = [{**row, "point": p, "step": s} for row in pb.iter_rows(named=True)
-            for p, s in along_training(row["model_id"], final_steps)]
+    rows = _along(placebo(labels, n_boot, ci, seed, interval=interval), final_steps)
     if not rows:
         return pl.DataFrame()
     front = ["point", "step", "condition", "metric"]
